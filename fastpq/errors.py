@@ -64,5 +64,9 @@ class PartitionError(ParquetError, ValueError):
     """A dataset's partition layout is inconsistent or unparseable."""
 
 
+class PrecisionError(ParquetError, ValueError):
+    """Stored values have no exact representation in the requested pandas dtype."""
+
+
 class ChecksumError(CorruptFileError):
     """A page's CRC-32 does not match its bytes."""

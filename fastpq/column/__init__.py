@@ -1,0 +1,1 @@
+"""The column layer: one column chunk <-> preallocated buffers (reading and writing)."""

@@ -1,0 +1,237 @@
+"""Value decoders: one registry from Encoding to a function with one signature.
+
+``decode(page_values, count, out, out_pos, dictionary) -> None`` decodes the
+``count`` non-null values of one data page (``page_values`` is the uint8
+values section, ending where the page ends) densely into ``out`` starting at
+slot ``out_pos``. ``out`` is a ``ValueBuffer`` (fixed-width, byte arrays,
+FIXED_LEN_BYTE_ARRAY rows, booleans, INT96 or dictionary codes). A negative
+kernel status raises ``KernelError``, which the column reader turns into a
+``CorruptFileError`` with file, row group, column and offset.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._thrift import Encoding
+from ..kernels import bss, delta, dictionary, plain, rle, timestamps
+from ..kernels.status import describe
+
+
+class KernelError(Exception):
+    """A kernel returned a negative status: carries the words for it."""
+
+    def __init__(self, status: int, what: str):
+        super().__init__(f"{what}: {describe(status)}")
+        self.status = status
+
+
+def check(status, what: str):
+    if status < 0:
+        raise KernelError(int(status), what)
+    return status
+
+
+# ------------------------------------------------------------------- outputs
+class Decoded:
+    """What the pandas layer converts: one leaf's values and validity.
+
+    ``values``: an array (fixed-width kinds; FLBA as uint8 rows), or None for
+    byte arrays, which are in ``chunks`` (ByteArrayBuffer per column chunk).
+    ``valid``: uint8 mask or None; ``has_nulls``: whether it holds a 0.
+    ``int96_unit``: the unit code INT96 values were decoded in.
+    """
+
+    def __init__(self, leaf, n, values=None, chunks=None, valid=None, has_nulls=False, int96_unit=0):
+        self.leaf = leaf
+        self.n = n
+        self.values = values
+        self.chunks = chunks
+        self.valid = valid
+        self.has_nulls = has_nulls
+        self.int96_unit = int96_unit
+
+
+class FixedBuffer:
+    """Fixed-width values (ints, floats; FLBA rows as uint8 (n, width))."""
+
+    kind = "fixed"
+
+    def __init__(self, values: np.ndarray, width: int):
+        self.values = values
+        self.width = width
+        self.raw = values.reshape(-1).view(np.uint8)
+
+
+class BoolBuffer:
+    kind = "bool"
+
+    def __init__(self, values: np.ndarray):
+        self.values = values  # uint8, 0/1
+
+
+class Int96Buffer:
+    kind = "int96"
+
+    def __init__(self, values: np.ndarray, unit: int, check_exact: bool = False):
+        self.values = values  # int64 in `unit`
+        self.unit = unit
+        self.overflow = np.zeros(len(values), np.bool_)
+        self.check_exact = check_exact and unit != plain.UNIT_NS
+        self.inexact = False  # a value had digits below `unit` (floored)
+
+    def note_exactness(self, src, count) -> None:
+        if self.check_exact and not self.inexact:
+            nanos_per_unit = 10 ** (3 * self.unit)
+            self.inexact = check(timestamps.int96_sub_unit_free(src, 0, count, nanos_per_unit), "INT96 values") == 0
+
+
+class ByteArrayBuffer:
+    """Byte arrays of one column chunk: int64 offsets (n + 1) and growable uint8 data."""
+
+    kind = "bytes"
+
+    def __init__(self, n: int, capacity: int):
+        self.offsets = np.zeros(n + 1, np.int64)
+        self.data = np.empty(max(capacity, 16), np.uint8)
+
+    def reserve(self, pos: int, extra: int) -> None:
+        """Make room for ``extra`` more data bytes after the value at slot ``pos``."""
+        need = int(self.offsets[pos]) + extra
+        if need > len(self.data):
+            grown = np.empty(max(need, 2 * len(self.data)), np.uint8)
+            grown[: self.offsets[pos]] = self.data[: self.offsets[pos]]
+            self.data = grown
+
+    @property
+    def used(self) -> np.ndarray:
+        return self.data[: self.offsets[-1]]
+
+
+class Dictionary:
+    """A decoded dictionary page: ``values`` (array, or (offsets, data) for byte arrays) and its size."""
+
+    def __init__(self, values, size: int):
+        self.values = values
+        self.size = size
+
+
+class CodesBuffer:
+    """Dictionary indices kept as categorical codes (int32), -1 at nulls."""
+
+    kind = "codes"
+
+    def __init__(self, codes: np.ndarray):
+        self.values = codes
+
+
+# ------------------------------------------------------------------- PLAIN
+def _plain(src, count, out, pos, dictionary_values):
+    kind = out.kind
+    if kind == "fixed":
+        check(plain.plain_decode_fixed(src, 0, count, out.width, out.raw, pos), "PLAIN values")
+    elif kind == "bool":
+        check(rle.plain_bool_decode(src, 0, len(src), count, out.values, pos), "PLAIN booleans")
+    elif kind == "int96":
+        check(plain.plain_decode_int96(src, 0, count, out.unit, out.values, out.overflow, pos), "INT96 values")
+        out.note_exactness(src, count)
+    elif kind == "bytes":
+        out.reserve(pos, len(src))
+        check(plain.plain_byte_array_decode(src, 0, count, out.offsets, pos, out.data), "PLAIN byte arrays")
+    else:
+        raise KernelError(-8, "PLAIN page in a column read as dictionary codes")
+
+
+# ------------------------------------------------------------------- dictionary
+def _indices(src, count) -> np.ndarray:
+    if count == 0:
+        return np.empty(0, np.int32)
+    if len(src) < 1:
+        raise KernelError(-1, "dictionary indices")
+    bit_width = int(src[0])
+    if bit_width > 32:
+        raise KernelError(-2, "dictionary indices")
+    indices = np.empty(count, np.int32)
+    check(rle.rle_hybrid_decode(src, 1, len(src), bit_width, count, indices, 0), "dictionary indices")
+    return indices
+
+
+def _dictionary(src, count, out, pos, dictionary_values):
+    if dictionary_values is None:
+        raise KernelError(-8, "dictionary-encoded page without a dictionary page")
+    indices = _indices(src, count)
+    kind = out.kind
+    size = dictionary_values.size
+    dictionary_values = dictionary_values.values
+    if kind == "codes":
+        if len(indices) and (indices.min() < 0 or indices.max() >= size):
+            raise KernelError(-4, "dictionary indices")
+        out.values[pos: pos + count] = indices
+    elif kind == "bytes":
+        dict_offsets, dict_data = dictionary_values
+        nbytes = check(dictionary.dictionary_gather_byte_array_size(dict_offsets, indices), "dictionary indices")
+        out.reserve(pos, nbytes)
+        check(dictionary.dictionary_gather_byte_array(dict_offsets, dict_data, indices, out.offsets, pos, out.data),
+              "dictionary gather")
+    elif kind == "fixed" and out.values.ndim == 2:
+        check(dictionary.dictionary_gather_fixed_len(dictionary_values, out.width, indices, out.raw, pos),
+              "dictionary gather")
+    else:
+        check(dictionary.dictionary_gather(dictionary_values, indices, out.values, pos), "dictionary gather")
+
+
+# ------------------------------------------------------------------- others
+def _delta_binary_packed(src, count, out, pos, dictionary_values):
+    if out.kind != "fixed" or out.values.dtype.kind != "i":
+        raise KernelError(-8, "DELTA_BINARY_PACKED on a type other than INT32/INT64")
+    check(delta.delta_binary_packed_decode(src, 0, count, out.values, pos), "DELTA_BINARY_PACKED values")
+
+
+def _delta_length(src, count, out, pos, dictionary_values):
+    if out.kind != "bytes":
+        raise KernelError(-8, "DELTA_LENGTH_BYTE_ARRAY on a non-byte-array column")
+    out.reserve(pos, len(src))
+    check(delta.delta_length_byte_array_decode(src, 0, count, out.offsets, pos, out.data),
+          "DELTA_LENGTH_BYTE_ARRAY values")
+
+
+def _delta_byte_array(src, count, out, pos, dictionary_values):
+    if out.kind not in ("bytes", "fixed"):
+        raise KernelError(-8, "DELTA_BYTE_ARRAY on an unsupported column type")
+    offsets, data, _ = delta.delta_byte_array_decode_alloc(src, 0, count)
+    if offsets is None:
+        raise KernelError(int(data if data is not None else -6), "DELTA_BYTE_ARRAY values")
+    if out.kind == "bytes":
+        out.reserve(pos, int(offsets[-1]))
+        start = int(out.offsets[pos])
+        out.data[start: start + offsets[-1]] = data[: offsets[-1]]
+        out.offsets[pos + 1: pos + count + 1] = offsets[1:] + start
+    else:  # FIXED_LEN_BYTE_ARRAY: every value must have the type length
+        if np.any(np.diff(offsets) != out.width):
+            raise KernelError(-5, "DELTA_BYTE_ARRAY value of the wrong length")
+        out.raw[pos * out.width:(pos + count) * out.width] = data[: count * out.width]
+
+
+def _byte_stream_split(src, count, out, pos, dictionary_values):
+    if out.kind != "fixed":
+        raise KernelError(-8, "BYTE_STREAM_SPLIT on an unsupported column type")
+    end = check(bss.byte_stream_split_decode(src, 0, count, out.width, out.raw, pos), "BYTE_STREAM_SPLIT values")
+    if end != len(src):
+        raise KernelError(-1, "BYTE_STREAM_SPLIT streams do not fill the page")
+
+
+def _rle(src, count, out, pos, dictionary_values):
+    if out.kind != "bool":
+        raise KernelError(-8, "RLE values on a non-boolean column")
+    check(rle.rle_bool_decode(src, 0, len(src), count, out.values, pos), "RLE booleans")
+
+
+DECODERS = {
+    Encoding.PLAIN: _plain,
+    Encoding.PLAIN_DICTIONARY: _dictionary,
+    Encoding.RLE_DICTIONARY: _dictionary,
+    Encoding.DELTA_BINARY_PACKED: _delta_binary_packed,
+    Encoding.DELTA_LENGTH_BYTE_ARRAY: _delta_length,
+    Encoding.DELTA_BYTE_ARRAY: _delta_byte_array,
+    Encoding.BYTE_STREAM_SPLIT: _byte_stream_split,
+    Encoding.RLE: _rle,
+}

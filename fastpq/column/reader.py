@@ -1,0 +1,258 @@
+"""Reading flat columns: column chunks decoded page by page into preallocated buffers.
+
+A flat column is a top-level leaf with no repetition (``max_rep == 0``, depth 1):
+one level entry per row. For a selection of row groups, ``FlatColumn``
+allocates the whole output once (values, and a uint8 validity mask when the
+column is optional), and each column chunk decodes straight into its slice:
+definition levels become the mask, values are decoded densely at the slot of
+the first row and spread to their rows in place. Byte arrays are the exception:
+each chunk gets its own offsets + data (their total size is unknown up front),
+which the pandas layer wraps as the chunks of one arrow array, without
+concatenating them.
+
+Chunks of one column write disjoint slices, so they may be decoded on several
+threads at once (the kernels release the GIL).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._thrift import Encoding, Type
+from ..errors import CorruptFileError, UnsupportedFeatureError
+from ..format.pages import BIT_PACKED, DictionaryPage, iter_pages
+from ..kernels import bitpack, levels, plain, rle, spaced
+from .decoders import (DECODERS, BoolBuffer, ByteArrayBuffer, CodesBuffer, Decoded, Dictionary, FixedBuffer,
+                       Int96Buffer, KernelError, check)
+
+INT64_MIN = np.iinfo(np.int64).min
+_NUMPY = {Type.INT32: np.int32, Type.INT64: np.int64, Type.FLOAT: np.float32, Type.DOUBLE: np.float64}
+_DICTIONARY_ENCODINGS = (Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY)
+MAX_PAGE_FLOOR = 64 << 20
+MAX_PAGE_RATIO = 4096
+
+
+@dataclass
+class ChunkRef:
+    """Where one column chunk lies and what it should hold."""
+
+    row_group: int
+    row_start: int        # first output slot of this chunk
+    num_rows: int
+    start: int            # file offset of the first page
+    length: int
+    codec: int
+    num_values: int
+    total_uncompressed_size: int
+
+
+def chunk_ref(chunk, leaf, row_group: int, row_start: int, num_rows: int, data_end: int, path) -> ChunkRef:
+    """Validate a ColumnChunk's metadata against the file and locate its bytes."""
+    md = chunk.meta_data
+    where = dict(path=path, row_group=row_group, column=leaf.path)
+    if md is None:
+        raise CorruptFileError("column chunk has no metadata", **where)
+    for name in ("type", "codec", "num_values", "total_compressed_size", "data_page_offset"):
+        if getattr(md, name) is None:
+            raise CorruptFileError(f"column chunk metadata lacks {name}", **where)
+    if md.type != leaf.physical_type:
+        raise CorruptFileError(f"column chunk type {md.type} differs from the schema's {leaf.physical_type}", **where)
+    start = md.data_page_offset
+    dpo = md.dictionary_page_offset
+    if dpo is not None and 0 < dpo < start:
+        start = dpo
+    length = md.total_compressed_size
+    if md.num_values < 0 or length < 0 or start < 4 or start > data_end:
+        raise CorruptFileError(f"column chunk at offset {start} of {length} bytes lies outside the data", **where)
+    length = min(length, data_end - start)  # some writers overstate it; pages are checked one by one
+    return ChunkRef(row_group, row_start, num_rows, start, length, md.codec, md.num_values,
+                    md.total_uncompressed_size or 0)
+
+
+class FlatColumn:
+    """Output buffers of one flat leaf column over a selection of row groups."""
+
+    def __init__(self, leaf, total_rows: int, n_chunks: int, *, as_codes: bool = False,
+                 int96_unit: int = plain.UNIT_NS, int96_check_exact: bool = False):
+        self.leaf = leaf
+        self.total_rows = total_rows
+        self.as_codes = as_codes
+        self.valid = np.empty(total_rows, np.uint8) if leaf.max_def > 0 else None
+        self.null_counts = [0] * n_chunks
+        ptype = leaf.physical_type
+        self.chunks: list = [None] * n_chunks  # per-chunk ByteArrayBuffer
+        self.dictionaries: list = [None] * n_chunks  # per-chunk Dictionary (codes mode)
+        self.chunk_rows: list = [0] * n_chunks
+        if as_codes:
+            self.buffer = CodesBuffer(np.empty(total_rows, np.int32))
+        elif ptype == Type.BOOLEAN:
+            self.buffer = BoolBuffer(np.empty(total_rows, np.uint8))
+        elif ptype == Type.INT96:
+            self.buffer = Int96Buffer(np.empty(total_rows, np.int64), int96_unit, int96_check_exact)
+        elif ptype == Type.FIXED_LEN_BYTE_ARRAY:
+            width = leaf.type_length
+            self.buffer = FixedBuffer(np.empty((total_rows, width), np.uint8), width)
+        elif ptype == Type.BYTE_ARRAY:
+            self.buffer = None
+        else:
+            dtype = _NUMPY[ptype]
+            self.buffer = FixedBuffer(np.empty(total_rows, dtype), np.dtype(dtype).itemsize)
+        self.fill = self._fill_value()
+
+    def _fill_value(self):
+        if self.buffer is None or self.buffer.kind in ("bool", "codes"):
+            return 0
+        values = self.buffer.values
+        if values.dtype.kind == "f":
+            return np.nan
+        if self.buffer.kind == "int96" or self.leaf.logical.kind == "timestamp":
+            return INT64_MIN
+        return 0
+
+    # ------------------------------------------------------------ decoding
+    def read_chunk(self, data: np.ndarray, ref: ChunkRef, index: int, path, *, verify_crc=False) -> None:
+        """Decode one column chunk (its bytes in ``data``) into slots [row_start, row_start + num_rows)."""
+        where = dict(path=path, row_group=ref.row_group, column=self.leaf.path)
+        if ref.num_values != ref.num_rows:
+            raise CorruptFileError(f"column chunk holds {ref.num_values} values for {ref.num_rows} rows",
+                                   offset=ref.start, **where)
+        self.chunk_rows[index] = ref.num_rows
+        self.null_counts[index] = 0
+        out = self.buffer
+        if out is None:
+            out = ByteArrayBuffer(ref.num_rows, min(ref.total_uncompressed_size, 1 << 30))
+            self.chunks[index] = out
+        base = 0 if out.kind == "bytes" else ref.row_start
+        max_page = max(MAX_PAGE_FLOOR, MAX_PAGE_RATIO * max(ref.length, 1))
+        pos = 0
+        dictionary = None
+        page = None
+        try:
+            for page in iter_pages(data, ref.start, ref.codec, self.leaf.max_def, 0, ref.num_values,
+                                   verify_crc=verify_crc, max_page_size=max_page):
+                if isinstance(page, DictionaryPage):
+                    dictionary = self._dictionary(page)
+                    if self.as_codes:
+                        self.dictionaries[index] = dictionary
+                    continue
+                self._data_page(page, out, base + pos, ref.row_start + pos, dictionary, index)
+                pos += page.num_values
+        except KernelError as exc:
+            offset = page.offset if page is not None else ref.start
+            raise CorruptFileError(str(exc), offset=offset, **where) from None
+        except CorruptFileError as exc:
+            raise exc.located(**where) from None
+        except UnsupportedFeatureError as exc:
+            raise type(exc)(f"{exc} (file {path}, row group {ref.row_group}, column {'.'.join(self.leaf.path)})") from None
+
+    def _data_page(self, page, out, out_pos: int, row: int, dictionary, index: int) -> None:
+        if self.as_codes and page.encoding not in _DICTIONARY_ENCODINGS:
+            raise NotDictionaryEncoded()
+        n = page.num_values
+        n_valid = self._validity(page, n, row)
+        if page.num_nulls is not None and page.num_nulls != n - n_valid and self.leaf.max_def > 0:
+            raise KernelError(-8, f"page says {page.num_nulls} nulls, its levels say {n - n_valid}")
+        decode = DECODERS.get(page.encoding)
+        if decode is None:
+            raise UnsupportedFeatureError(f"encoding {Encoding._VALUES_TO_NAMES.get(page.encoding, page.encoding)}"
+                                          " is not supported")
+        decode(page.buf[page.values_start:], n_valid, out, out_pos, dictionary)
+        if n_valid < n:
+            self.null_counts[index] += n - n_valid
+            self._spread(out, out_pos, n, n_valid, row)
+
+    def _validity(self, page, n: int, row: int) -> int:
+        if self.valid is None:
+            return n
+        lv = page.def_
+        if lv is None:
+            raise KernelError(-8, "data page of an optional column has no definition levels")
+        if lv.encoding == BIT_PACKED:
+            scratch = np.empty(n, np.int16)
+            check(bitpack.bit_packed_legacy_decode(page.buf, lv.start, lv.end, lv.bit_width, n, scratch, 0),
+                  "definition levels")
+            return check(levels.validity_from_def_levels(scratch, n, self.leaf.max_def, self.valid, row),
+                         "definition levels")
+        return check(levels.def_levels_to_validity(page.buf, lv.start, lv.end, lv.bit_width, n,
+                                                   self.leaf.max_def, self.valid, row), "definition levels")
+
+    def _spread(self, out, out_pos: int, n: int, n_valid: int, row: int) -> None:
+        kind = out.kind
+        if kind == "bytes":
+            check(spaced.expand_offsets_spaced(out.offsets, out_pos, n, n_valid, self.valid, row), "nulls")
+        elif kind == "codes":
+            check(spaced.expand_codes_spaced(out.values, out_pos, n, n_valid, self.valid, row), "nulls")
+        elif out.values.ndim == 2:
+            check(levels.expand_spaced_rows(out.values, out_pos, n, n_valid, self.valid, row, 0), "nulls")
+        else:
+            check(levels.expand_spaced(out.values, out_pos, n, n_valid, self.valid, row, self.fill), "nulls")
+            if kind == "int96":
+                check(levels.expand_spaced(out.overflow, out_pos, n, n_valid, self.valid, row, False), "nulls")
+
+    def _dictionary(self, page: DictionaryPage) -> Dictionary:
+        if page.encoding not in (Encoding.PLAIN, Encoding.PLAIN_DICTIONARY):
+            raise KernelError(-8, f"dictionary page with encoding {page.encoding}")
+        n = page.num_values
+        ptype = self.leaf.physical_type
+        if ptype == Type.BYTE_ARRAY:
+            buf = ByteArrayBuffer(n, len(page.buf))
+            check(plain.plain_byte_array_decode(page.buf, 0, n, buf.offsets, 0, buf.data), "dictionary page")
+            return Dictionary((buf.offsets, buf.used), n)
+        if ptype == Type.INT96:
+            unit = self.buffer.unit if self.buffer.kind == "int96" else plain.UNIT_NS
+            values = np.empty(n, np.int64)
+            overflow = np.zeros(n, np.bool_)
+            check(plain.plain_decode_int96(page.buf, 0, n, unit, values, overflow, 0), "dictionary page")
+            if overflow.any():
+                raise Int96Overflow()
+            if self.buffer.kind == "int96":
+                self.buffer.note_exactness(page.buf, n)
+            return Dictionary(values, n)
+        if ptype == Type.BOOLEAN:
+            values = np.empty(n, np.uint8)
+            check(rle.plain_bool_decode(page.buf, 0, len(page.buf), n, values, 0), "dictionary page")
+            return Dictionary(values, n)
+        width = self.leaf.type_length if ptype == Type.FIXED_LEN_BYTE_ARRAY else np.dtype(_NUMPY[ptype]).itemsize
+        if n > len(page.buf) // max(width, 1):
+            raise KernelError(-1, "dictionary page")
+        raw = np.array(page.buf[: n * width])
+        values = raw if ptype == Type.FIXED_LEN_BYTE_ARRAY else raw.view(_NUMPY[ptype])
+        return Dictionary(values, n)
+
+    # ------------------------------------------------------------ results
+    def decoded(self) -> Decoded:
+        buf = self.buffer
+        return Decoded(self.leaf, self.total_rows, values=None if buf is None else buf.values,
+                       chunks=self.chunks if buf is None else None, valid=self.valid,
+                       has_nulls=sum(self.null_counts) > 0,
+                       int96_unit=buf.unit if buf is not None and buf.kind == "int96" else 0)
+
+    def dictionary_values(self) -> list:
+        """Each chunk's dictionary as ``Decoded`` values (codes mode), None where a chunk had none."""
+        out = []
+        for d in self.dictionaries:
+            if d is None:
+                out.append(None)
+            elif self.leaf.physical_type == Type.BYTE_ARRAY:
+                offsets, data = d.values
+                buf = ByteArrayBuffer(0, 0)
+                buf.offsets, buf.data = offsets, data
+                out.append(Decoded(self.leaf, d.size, chunks=[buf]))
+            else:
+                values = d.values.reshape(-1, self.leaf.type_length) if self.leaf.physical_type == \
+                    Type.FIXED_LEN_BYTE_ARRAY else d.values
+                out.append(Decoded(self.leaf, d.size, values=values))
+        return out
+
+    @property
+    def int96_overflowed(self) -> bool:
+        return self.buffer is not None and self.buffer.kind == "int96" and bool(self.buffer.overflow.any())
+
+
+class NotDictionaryEncoded(Exception):
+    """A column read as categorical codes has a page that is not dictionary-encoded."""
+
+
+class Int96Overflow(Exception):
+    """An INT96 value does not fit the requested unit: read the column again at a coarser one."""

@@ -1,0 +1,1 @@
+"""The Parquet format layer: footer, schema, pages, compression, statistics (no pandas)."""

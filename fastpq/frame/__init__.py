@@ -1,0 +1,1 @@
+"""The pandas layer: the only part of fastpq that imports pandas."""

@@ -1,0 +1,76 @@
+"""Where bytes come from: local paths, fsspec URLs, file-like objects and bytes.
+
+``Source`` is what the file and dataset layers hold instead of an open handle:
+it opens a fresh binary file object on demand (local files with the builtin
+``open``, anything with a protocol through fsspec), knows the size, and gives
+a display name for error messages.
+"""
+from __future__ import annotations
+
+import io
+import os
+from contextlib import contextmanager, nullcontext
+
+
+class Source:
+    """A readable Parquet source: path, URL, file-like object or bytes."""
+
+    def __init__(self, source, storage_options=None, filesystem=None):
+        self.fs = None
+        self.fs_path = None
+        self._fileobj = None
+        self.is_local = False  # a local path: extra small reads cost nothing
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            self._fileobj = io.BytesIO(bytes(source))
+            self.name = "<bytes>"
+        elif hasattr(source, "read") and hasattr(source, "seek"):
+            self._fileobj = source
+            self.name = getattr(source, "name", None) or f"<{type(source).__name__}>"
+        else:
+            path = os.fspath(source)
+            self.name = path
+            if filesystem is not None:
+                self.fs, self.fs_path = filesystem, path
+            elif "://" in path and not path.startswith("file://"):
+                import fsspec
+
+                self.fs, self.fs_path = fsspec.core.url_to_fs(path, **(storage_options or {}))
+            else:
+                self.fs_path = path[len("file://"):] if path.startswith("file://") else path
+                self.is_local = True
+        self._size = None
+
+    @property
+    def size(self) -> int:
+        if self._size is None:
+            if self._fileobj is not None:
+                pos = self._fileobj.tell()
+                self._size = self._fileobj.seek(0, io.SEEK_END)
+                self._fileobj.seek(pos)
+            elif self.fs is not None:
+                self._size = int(self.fs.size(self.fs_path))
+            else:
+                self._size = os.path.getsize(self.fs_path)
+        return self._size
+
+    @contextmanager
+    def open(self):
+        """A binary file object positioned anywhere; closed on exit unless the caller owns it."""
+        if self._fileobj is not None:
+            with nullcontext(self._fileobj) as f:
+                yield f
+        elif self.fs is not None:
+            with self.fs.open(self.fs_path, "rb") as f:
+                yield f
+        else:
+            with open(self.fs_path, "rb") as f:
+                yield f
+
+    def read_range(self, start: int, length: int) -> bytes:
+        """Bytes [start, start + length) in one read."""
+        with self.open() as f:
+            f.seek(start)
+            return f.read(length)
+
+    def __repr__(self) -> str:
+        return f"Source({self.name!r})"

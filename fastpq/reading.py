@@ -1,0 +1,184 @@
+"""Reading a selection of one file's columns and row groups into a DataFrame.
+
+The plan: pick the top-level fields (requested columns plus index columns from
+pandas metadata), the row groups, and the output slot of each row group's
+first row; allocate every column's output once; decode every (column, row
+group) chunk on a thread pool straight into its slice; then hand the buffers
+to the pandas layer. Two rare cases re-read one column: INT96 values that do
+not fit nanoseconds (read again at a coarser unit) and categoricals whose
+chunks are not entirely dictionary-encoded (read as values, then factorised).
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .column.reader import FlatColumn, Int96Overflow, NotDictionaryEncoded, chunk_ref
+from .format.pages import ChunkTooShort
+from .errors import CorruptFileError, PrecisionError, UnsupportedFeatureError
+from .frame import assemble, to_pandas
+
+
+def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dtype_backend=None,
+              use_threads=True, verify_checksums=False, coerce_int96_timestamp_unit=None):
+    meta = assemble.parse_pandas_metadata(pf.key_value_metadata.get("pandas"))
+    names, index_fields = select_fields(pf, meta, columns, index)
+    rgs = list(range(pf.num_row_groups)) if row_groups is None else [_rg_index(pf, i) for i in row_groups]
+    counts = pf.metadata.row_groups.num_rows
+    starts = np.concatenate([[0], np.cumsum([int(counts[i]) for i in rgs])]).astype(np.int64)
+    n_rows = int(starts[-1])
+    wanted = list(dict.fromkeys(index_fields + names))
+    cat_fields = _categorical_fields(categories, meta, wanted)
+    arrays = {}
+    jobs = [(name, name in cat_fields) for name in wanted]
+    workers = _workers(use_threads)
+    with ThreadPoolExecutor(workers) if workers > 1 else _Inline() as pool:
+        for name, as_codes in jobs:
+            node = pf.schema.field(name)
+            arrays[name] = _read_field(pf, node, rgs, starts, n_rows, as_codes, pool, verify_checksums,
+                                       dtype_backend, meta, coerce_int96_timestamp_unit)
+    total = pf.num_rows if row_groups is None else None
+    return assemble.build_frame(arrays, names, meta, index_fields, n_rows, total)
+
+
+def select_fields(pf, meta, columns, index):
+    """(data column fields, index fields) to read, in output order."""
+    all_names = pf.schema.names
+    if index is None:
+        index_fields = [f for f in meta.index_columns if f in all_names]
+    elif index is False:
+        index_fields = []
+    else:
+        index_fields = [_field_of(pf, meta, c) for c in ([index] if isinstance(index, (str, int)) else index)]
+    if columns is None:
+        names = [n for n in all_names if n not in index_fields]
+    else:
+        if isinstance(columns, str):
+            columns = [columns]
+        names = [_field_of(pf, meta, c) for c in columns]
+    return names, index_fields
+
+
+def _field_of(pf, meta, column) -> str:
+    names = pf.schema.names
+    if isinstance(column, str) and column in names:
+        return column
+    for field in names:
+        if meta.original_name(field) == column and (field in meta.columns):
+            return field
+    raise ValueError(f"column {column!r} is not in {pf.path}; its columns are {names}")
+
+
+def _rg_index(pf, i) -> int:
+    n = pf.num_row_groups
+    if not isinstance(i, (int, np.integer)) or not -n <= i < n:
+        raise IndexError(f"row group {i} out of range for a file of {n} row groups")
+    return int(i) % n
+
+
+def _workers(use_threads) -> int:
+    if use_threads is False:
+        return 1
+    if isinstance(use_threads, int) and not isinstance(use_threads, bool):
+        return max(1, use_threads)
+    return os.cpu_count() or 1
+
+
+class _Inline:
+    """A stand-in executor that runs tasks in the calling thread."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map(self, fn, items):
+        return [fn(x) for x in items]
+
+
+def _categorical_fields(categories, meta, wanted) -> set:
+    if categories is None:
+        return {f for f in wanted if meta.is_categorical(f)}
+    if isinstance(categories, str):
+        return {categories}
+    return set(categories)
+
+
+def _read_field(pf, node, rgs, starts, n_rows, as_codes, pool, verify, dtype_backend, meta, int96_unit=None):
+    if not node.is_leaf or node.max_rep > 0:
+        raise UnsupportedFeatureError(f"nested column {node.name!r}: reading nested columns is not supported yet")
+    col = _read_flat(pf, node, rgs, starts, n_rows, as_codes, pool, verify, int96_unit)
+    array = to_pandas.flat_to_pandas(col, dtype_backend=dtype_backend, tz=meta.timezone(node.name))
+    if node.name in (meta.columns or {}) and meta.is_categorical(node.name) and not col.as_codes:
+        array = to_pandas.categorize(array, ordered=meta.ordered(node.name))
+    elif not col.as_codes:
+        array = assemble.apply_column_dtype(array, node.name, meta, dtype_backend)
+    elif meta.ordered(node.name):
+        array = array.as_ordered()
+    return array
+
+
+def _read_flat(pf, node, rgs, starts, n_rows, as_codes, pool, verify, int96_unit):
+    """Decode one flat column; INT96 goes to the finest unit that holds every value exactly."""
+    auto = int96_unit is None
+    unit = 0 if auto else _INT96_UNIT_CODES[int96_unit]
+    while True:
+        col = FlatColumn(node, n_rows, len(rgs), as_codes=as_codes, int96_unit=unit, int96_check_exact=auto)
+        try:
+            _decode_chunks(pf, col, rgs, starts, pool, verify)
+        except NotDictionaryEncoded:
+            as_codes = False
+            continue
+        except Int96Overflow:
+            pass
+        else:
+            if not col.int96_overflowed:
+                break
+        if not auto or unit == 3:
+            raise PrecisionError(f"column {node.name!r} of {pf.path}: INT96 timestamps outside the range of "
+                                 f"datetime64[{_INT96_UNITS[unit]}]")
+        unit += 1
+    if col.buffer is not None and col.buffer.kind == "int96" and col.buffer.inexact:
+        raise PrecisionError(
+            f"column {node.name!r} of {pf.path}: INT96 timestamps span beyond datetime64[{_INT96_UNITS[unit - 1]}] "
+            f"and carry digits below {_INT96_UNITS[unit]}: no pandas datetime64 unit holds them all exactly. "
+            f"Pass coerce_int96_timestamp_unit='{_INT96_UNITS[unit]}' to accept truncation.")
+    return col
+
+
+_INT96_UNITS = ["ns", "us", "ms", "s"]
+_INT96_UNIT_CODES = {u: i for i, u in enumerate(_INT96_UNITS)}
+
+
+def _decode_chunks(pf, col, rgs, starts, pool, verify):
+    leaf = col.leaf
+    data_end = pf.file_size - pf.footer_size - 8
+    row_groups = pf.metadata.row_groups
+
+    def task(k):
+        i = rgs[k]
+        rg = row_groups[i]
+        if len(rg.columns) <= leaf.column_index:
+            raise CorruptFileError(f"row group has {len(rg.columns)} column chunks, the schema has more",
+                                   path=pf.path, row_group=i)
+        n = int(starts[k + 1] - starts[k])
+        chunk = rg.columns[leaf.column_index]
+        if n == 0 and chunk.meta_data is not None and chunk.meta_data.num_values == 0:
+            return  # an empty row group: some writers leave its offsets at 0
+        ref = chunk_ref(chunk, leaf, i, int(starts[k]), n, data_end, pf.path)
+        data = np.frombuffer(pf.source.read_range(ref.start, ref.length), np.uint8)
+        try:
+            col.read_chunk(data, ref, k, pf.path, verify_crc=verify)
+        except ChunkTooShort:
+            # Old writers (parquet-mr < 1.2.x, some Impala) understate total_compressed_size:
+            # retry with the bytes up to the footer, the page headers say where pages end.
+            if ref.length >= data_end - ref.start:
+                raise
+            ref.length = data_end - ref.start
+            data = np.frombuffer(pf.source.read_range(ref.start, ref.length), np.uint8)
+            col.read_chunk(data, ref, k, pf.path, verify_crc=verify)
+
+    list(pool.map(task, range(len(rgs))))

@@ -1,0 +1,43 @@
+"""Shared fixtures: where the shared corpus and the committed test data live."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATA = ROOT / "test-data"
+CORPUS = Path(os.environ.get("FASTPQ_CORPUS", ROOT.parent / "shared" / "corpus"))
+PARQUET_TESTING = CORPUS / "parquet-testing" / "data"
+BAD_DATA = CORPUS / "parquet-testing" / "bad_data"
+FASTPARQUET_DATA = CORPUS / "fastparquet"
+
+_DATA_SUFFIXES = (".csv", ".json", ".md", ".bin", ".txt", ".crc")
+
+
+def corpus_files() -> list[Path]:
+    """Every Parquet file under the shared corpus (empty when the corpus is absent)."""
+    if not CORPUS.exists():
+        return []
+    return sorted(
+        p for p in CORPUS.rglob("*")
+        if p.is_file() and not p.name.endswith(_DATA_SUFFIXES) and not p.name.startswith(".")
+    )
+
+
+def committed_files() -> list[Path]:
+    """The committed files in test-data/."""
+    return sorted(TEST_DATA.rglob("*.parquet")) if TEST_DATA.exists() else []
+
+
+def relative(path: Path) -> str:
+    for base in (CORPUS, TEST_DATA):
+        try:
+            return str(path.relative_to(base))
+        except ValueError:
+            pass
+    return str(path)
+
+
+needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason="shared corpus absent")

@@ -1,0 +1,102 @@
+"""Architecture checks: imports point down the layers; import fastpq is light."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+# Lower number = lower layer. A module may import only from its own layer or below.
+LAYERS = {
+    "errors": 0, "kernels": 0, "_thrift": 0,
+    "format": 1,
+    "column": 2,
+    "frame": 3,
+    "file": 4, "reading": 4, "writer": 4, "io": 4, "append": 4,
+    "dataset": 5,
+    "dask": 6, "cli": 6, "__init__": 6, "__main__": 6,
+}
+
+
+def _layer_of(module: str) -> int:
+    head = module.split(".")[0]
+    return LAYERS.get(head, 6)
+
+
+def _imports(path):
+    tree = ast.parse(path.read_text())
+    rel = path.relative_to(ROOT / "fastpq").with_suffix("")
+    package = list(rel.parts[:-1])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+                names = [target] if node.module else [".".join(base + [a.name]) for a in node.names]
+                yield from names
+            elif node.module and node.module.startswith("fastpq"):
+                yield node.module.removeprefix("fastpq").lstrip(".")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("fastpq."):
+                    yield alias.name.removeprefix("fastpq.")
+
+
+def test_imports_point_down():
+    bad = []
+    for path in (ROOT / "fastpq").rglob("*.py"):
+        if "_thrift" in path.parts:
+            continue
+        rel = ".".join(path.relative_to(ROOT / "fastpq").with_suffix("").parts)
+        mine = _layer_of(rel)
+        for target in _imports(path):
+            if target and _layer_of(target) > mine:
+                bad.append(f"{rel} (layer {mine}) imports {target} (layer {_layer_of(target)})")
+    assert not bad, "\n".join(bad)
+
+
+def test_only_the_pandas_layer_imports_pandas():
+    bad = []
+    for path in (ROOT / "fastpq").rglob("*.py"):
+        rel = path.relative_to(ROOT / "fastpq")
+        if rel.parts[0] in ("frame", "dataset") or rel.parts[0] in ("dask.py", "cli.py"):
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            mods = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+            if any(m == "pandas" or m.startswith("pandas.") for m in mods):
+                bad.append(str(rel))
+    assert not bad, bad
+
+
+def test_import_compiles_no_kernel_and_skips_numba():
+    code = (
+        "import sys, fastpq\n"
+        "assert 'numba' not in sys.modules, 'import fastpq imported numba'\n"
+        "assert 'pyarrow' not in sys.modules, 'import fastpq imported pyarrow'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_works_without_pyarrow(tmp_path):
+    """fastpq must run with pyarrow uninstalled: block its import and open a file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "f.parquet"
+    pq.write_table(pa.table({"a": [1, 2, 3]}), path)
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'pyarrow' or name.startswith('pyarrow.'):\n"
+        "            raise ImportError('pyarrow blocked')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import fastpq\n"
+        f"pf = fastpq.ParquetFile({str(path)!r})\n"
+        "assert pf.num_rows == 3\n"
+        "print(pf.schema, pf.dtypes)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
