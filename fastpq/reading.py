@@ -31,14 +31,15 @@ def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dt
     n_rows = int(starts[-1])
     wanted = list(dict.fromkeys(index_fields + names))
     cat_fields = _categorical_fields(categories, meta, wanted)
-    arrays = {}
-    jobs = [(name, name in cat_fields) for name in wanted]
     workers = _workers(use_threads)
     with ThreadPoolExecutor(workers) if workers > 1 else _Inline() as pool:
-        for name, as_codes in jobs:
+        flat = _decode_flat_fields(pf, wanted, cat_fields, rgs, starts, n_rows, pool, verify_checksums,
+                                   coerce_int96_timestamp_unit)
+        arrays = {}
+        for name in wanted:
             node = pf.schema.field(name)
-            arrays[name] = _read_field(pf, node, rgs, starts, n_rows, as_codes, pool, verify_checksums,
-                                       dtype_backend, meta, coerce_int96_timestamp_unit)
+            arrays[name] = _read_field(pf, node, rgs, starts, n_rows, name in cat_fields, pool, verify_checksums,
+                                       dtype_backend, meta, coerce_int96_timestamp_unit, flat.get(name))
     total = pf.num_rows if row_groups is None else None
     return assemble.build_frame(arrays, names, meta, index_fields, n_rows, total)
 
@@ -107,10 +108,49 @@ def _categorical_fields(categories, meta, wanted) -> set:
     return set(categories)
 
 
-def _read_field(pf, node, rgs, starts, n_rows, as_codes, pool, verify, dtype_backend, meta, int96_unit=None):
-    if not node.is_leaf or node.max_rep > 0:
-        raise UnsupportedFeatureError(f"nested column {node.name!r}: reading nested columns is not supported yet")
-    col = _read_flat(pf, node, rgs, starts, n_rows, as_codes, pool, verify, int96_unit)
+def _is_flat(node) -> bool:
+    return node.is_leaf and node.max_rep == 0
+
+
+def _decode_flat_fields(pf, wanted, cat_fields, rgs, starts, n_rows, pool, verify, int96_unit) -> dict:
+    """First pass over every flat field at once: all (column, row group) chunks share the pool.
+
+    Columns that need a second look (INT96 beyond ns, categoricals with plain
+    pages) are left out of the result and re-read by ``_read_flat``.
+    """
+    cols = {}
+    for name in wanted:
+        node = pf.schema.field(name)
+        if _is_flat(node):
+            unit = 0 if int96_unit is None else _INT96_UNIT_CODES[int96_unit]
+            cols[name] = FlatColumn(node, n_rows, len(rgs), as_codes=name in cat_fields, int96_unit=unit,
+                                    int96_check_exact=int96_unit is None)
+    retry = set()
+
+    def task(item):
+        name, k = item
+        try:
+            _decode_chunk(pf, cols[name], rgs, starts, k, verify)
+        except (NotDictionaryEncoded, Int96Overflow):
+            retry.add(name)
+
+    list(pool.map(task, [(name, k) for name in cols for k in range(len(rgs))]))
+    return {name: col for name, col in cols.items()
+            if name not in retry and not col.int96_overflowed and not _inexact(col)}
+
+
+def _inexact(col) -> bool:
+    return col.buffer is not None and col.buffer.kind == "int96" and col.buffer.inexact
+
+
+def _read_field(pf, node, rgs, starts, n_rows, as_codes, pool, verify, dtype_backend, meta, int96_unit=None,
+                col=None):
+    if not _is_flat(node):
+        return _read_nested(pf, node, rgs, starts, n_rows, pool, verify, dtype_backend)
+    if col is None:
+        col = _read_flat(pf, node, rgs, starts, n_rows, as_codes, pool, verify, int96_unit)
+    if dtype_backend is None and meta.numpy_type(node.name) in assemble.NULLABLE_NUMPY_TYPES:
+        dtype_backend = "numpy_nullable"  # the frame was written with a nullable dtype: build it directly
     array = to_pandas.flat_to_pandas(col, dtype_backend=dtype_backend, tz=meta.timezone(node.name))
     if node.name in (meta.columns or {}) and meta.is_categorical(node.name) and not col.as_codes:
         array = to_pandas.categorize(array, ordered=meta.ordered(node.name))
@@ -119,6 +159,14 @@ def _read_field(pf, node, rgs, starts, n_rows, as_codes, pool, verify, dtype_bac
     elif meta.ordered(node.name):
         array = array.as_ordered()
     return array
+
+
+def _read_nested(pf, node, rgs, starts, n_rows, pool, verify, dtype_backend):
+    try:
+        from .nested_reading import read_nested_field
+    except ImportError:
+        raise UnsupportedFeatureError(f"nested column {node.name!r}: reading nested columns is not supported yet") from None
+    return read_nested_field(pf, node, rgs, starts, n_rows, pool, verify, dtype_backend)
 
 
 def _read_flat(pf, node, rgs, starts, n_rows, as_codes, pool, verify, int96_unit):
@@ -154,31 +202,31 @@ _INT96_UNIT_CODES = {u: i for i, u in enumerate(_INT96_UNITS)}
 
 
 def _decode_chunks(pf, col, rgs, starts, pool, verify):
+    list(pool.map(lambda k: _decode_chunk(pf, col, rgs, starts, k, verify), range(len(rgs))))
+
+
+def _decode_chunk(pf, col, rgs, starts, k: int, verify) -> None:
+    """Read and decode the chunk of ``col`` in the k-th selected row group."""
     leaf = col.leaf
     data_end = pf.file_size - pf.footer_size - 8
-    row_groups = pf.metadata.row_groups
-
-    def task(k):
-        i = rgs[k]
-        rg = row_groups[i]
-        if len(rg.columns) <= leaf.column_index:
-            raise CorruptFileError(f"row group has {len(rg.columns)} column chunks, the schema has more",
-                                   path=pf.path, row_group=i)
-        n = int(starts[k + 1] - starts[k])
-        chunk = rg.columns[leaf.column_index]
-        if n == 0 and chunk.meta_data is not None and chunk.meta_data.num_values == 0:
-            return  # an empty row group: some writers leave its offsets at 0
-        ref = chunk_ref(chunk, leaf, i, int(starts[k]), n, data_end, pf.path)
+    i = rgs[k]
+    rg = pf.metadata.row_groups[i]
+    if len(rg.columns) <= leaf.column_index:
+        raise CorruptFileError(f"row group has {len(rg.columns)} column chunks, the schema has more",
+                               path=pf.path, row_group=i)
+    n = int(starts[k + 1] - starts[k])
+    chunk = rg.columns[leaf.column_index]
+    if n == 0 and chunk.meta_data is not None and chunk.meta_data.num_values == 0:
+        return  # an empty row group: some writers leave its offsets at 0
+    ref = chunk_ref(chunk, leaf, i, int(starts[k]), n, data_end, pf.path)
+    data = np.frombuffer(pf.source.read_range(ref.start, ref.length), np.uint8)
+    try:
+        col.read_chunk(data, ref, k, pf.path, verify_crc=verify)
+    except ChunkTooShort:
+        # Old writers (parquet-mr < 1.2.x, some Impala) understate total_compressed_size:
+        # retry with the bytes up to the footer, the page headers say where pages end.
+        if ref.length >= data_end - ref.start:
+            raise
+        ref.length = data_end - ref.start
         data = np.frombuffer(pf.source.read_range(ref.start, ref.length), np.uint8)
-        try:
-            col.read_chunk(data, ref, k, pf.path, verify_crc=verify)
-        except ChunkTooShort:
-            # Old writers (parquet-mr < 1.2.x, some Impala) understate total_compressed_size:
-            # retry with the bytes up to the footer, the page headers say where pages end.
-            if ref.length >= data_end - ref.start:
-                raise
-            ref.length = data_end - ref.start
-            data = np.frombuffer(pf.source.read_range(ref.start, ref.length), np.uint8)
-            col.read_chunk(data, ref, k, pf.path, verify_crc=verify)
-
-    list(pool.map(task, range(len(rgs))))
+        col.read_chunk(data, ref, k, pf.path, verify_crc=verify)

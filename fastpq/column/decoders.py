@@ -17,6 +17,9 @@ from ..kernels import bss, delta, dictionary, plain, rle, timestamps
 from ..kernels.status import describe
 
 
+SLACK = 16  # spare bytes after byte-array data: lets kernels move 16 bytes unconditionally
+
+
 class KernelError(Exception):
     """A kernel returned a negative status: carries the words for it."""
 
@@ -94,11 +97,13 @@ class ByteArrayBuffer:
         self.offsets = np.zeros(n + 1, np.int64)
         self.data = np.empty(max(capacity, 16), np.uint8)
 
-    def reserve(self, pos: int, extra: int) -> None:
-        """Make room for ``extra`` more data bytes after the value at slot ``pos``."""
-        need = int(self.offsets[pos]) + extra
+    def reserve(self, pos: int, extra: int, expected_total: int = 0) -> None:
+        """Make room for ``extra`` more data bytes after the value at slot ``pos`` (plus
+        16 bytes of slack for the kernels' unconditional 16-byte moves); grow to
+        ``expected_total`` at once when the caller can estimate the chunk's size."""
+        need = int(self.offsets[pos]) + extra + SLACK
         if need > len(self.data):
-            grown = np.empty(max(need, 2 * len(self.data)), np.uint8)
+            grown = np.empty(max(need, 2 * len(self.data), expected_total + SLACK), np.uint8)
             grown[: self.offsets[pos]] = self.data[: self.offsets[pos]]
             self.data = grown
 
@@ -169,7 +174,8 @@ def _dictionary(src, count, out, pos, dictionary_values):
     elif kind == "bytes":
         dict_offsets, dict_data = dictionary_values
         nbytes = check(dictionary.dictionary_gather_byte_array_size(dict_offsets, indices), "dictionary indices")
-        out.reserve(pos, nbytes)
+        remaining = len(out.offsets) - 1 - pos
+        out.reserve(pos, nbytes, int(out.offsets[pos]) + nbytes * remaining // max(count, 1))
         check(dictionary.dictionary_gather_byte_array(dict_offsets, dict_data, indices, out.offsets, pos, out.data),
               "dictionary gather")
     elif kind == "fixed" and out.values.ndim == 2:
@@ -197,9 +203,9 @@ def _delta_length(src, count, out, pos, dictionary_values):
 def _delta_byte_array(src, count, out, pos, dictionary_values):
     if out.kind not in ("bytes", "fixed"):
         raise KernelError(-8, "DELTA_BYTE_ARRAY on an unsupported column type")
-    offsets, data, _ = delta.delta_byte_array_decode_alloc(src, 0, count)
+    offsets, data, status = delta.delta_byte_array_decode_alloc(src, 0, count)
     if offsets is None:
-        raise KernelError(int(data if data is not None else -6), "DELTA_BYTE_ARRAY values")
+        raise KernelError(int(status), "DELTA_BYTE_ARRAY values")
     if out.kind == "bytes":
         out.reserve(pos, int(offsets[-1]))
         start = int(out.offsets[pos])

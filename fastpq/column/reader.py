@@ -22,8 +22,8 @@ import numpy as np
 from .._thrift import Encoding, Type
 from ..errors import CorruptFileError, UnsupportedFeatureError
 from ..format.pages import BIT_PACKED, DictionaryPage, iter_pages
-from ..kernels import bitpack, levels, plain, rle, spaced
-from .decoders import (DECODERS, BoolBuffer, ByteArrayBuffer, CodesBuffer, Decoded, Dictionary, FixedBuffer,
+from ..kernels import bitpack, levels, plain, rle, spaced, utf8
+from .decoders import (DECODERS, SLACK, BoolBuffer, ByteArrayBuffer, CodesBuffer, Decoded, Dictionary, FixedBuffer,
                        Int96Buffer, KernelError, check)
 
 INT64_MIN = np.iinfo(np.int64).min
@@ -99,6 +99,9 @@ class FlatColumn:
             dtype = _NUMPY[ptype]
             self.buffer = FixedBuffer(np.empty(total_rows, dtype), np.dtype(dtype).itemsize)
         self.fill = self._fill_value()
+        # STRING/ENUM bytes are checked as they are decoded (dictionaries once), so the
+        # pandas layer can wrap them as arrow strings without another full pass
+        self.utf8 = leaf.logical.kind in ("string", "enum")
 
     def _fill_value(self):
         if self.buffer is None or self.buffer.kind in ("bool", "codes"):
@@ -158,6 +161,8 @@ class FlatColumn:
             raise UnsupportedFeatureError(f"encoding {Encoding._VALUES_TO_NAMES.get(page.encoding, page.encoding)}"
                                           " is not supported")
         decode(page.buf[page.values_start:], n_valid, out, out_pos, dictionary)
+        if self.utf8 and out.kind == "bytes" and page.encoding not in _DICTIONARY_ENCODINGS:
+            _check_utf8(out.offsets, out_pos, out_pos + n_valid, out.data)
         if n_valid < n:
             self.null_counts[index] += n - n_valid
             self._spread(out, out_pos, n, n_valid, row)
@@ -196,9 +201,11 @@ class FlatColumn:
         n = page.num_values
         ptype = self.leaf.physical_type
         if ptype == Type.BYTE_ARRAY:
-            buf = ByteArrayBuffer(n, len(page.buf))
+            buf = ByteArrayBuffer(n, len(page.buf) + SLACK)  # slack kept: the gather kernel's fast path
             check(plain.plain_byte_array_decode(page.buf, 0, n, buf.offsets, 0, buf.data), "dictionary page")
-            return Dictionary((buf.offsets, buf.used), n)
+            if self.utf8:
+                _check_utf8(buf.offsets, 0, n, buf.data)
+            return Dictionary((buf.offsets, buf.data), n)
         if ptype == Type.INT96:
             unit = self.buffer.unit if self.buffer.kind == "int96" else plain.UNIT_NS
             values = np.empty(n, np.int64)
@@ -248,6 +255,11 @@ class FlatColumn:
     @property
     def int96_overflowed(self) -> bool:
         return self.buffer is not None and self.buffer.kind == "int96" and bool(self.buffer.overflow.any())
+
+
+def _check_utf8(offsets, first: int, last: int, data) -> None:
+    if not utf8.utf8_valid_values(offsets, first, last, data):
+        raise KernelError(-8, "STRING values that are not valid UTF-8")
 
 
 class NotDictionaryEncoded(Exception):

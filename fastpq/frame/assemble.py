@@ -14,6 +14,10 @@ import numpy as np
 import pandas as pd
 
 
+NULLABLE_NUMPY_TYPES = frozenset({"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
+                                  "Float32", "Float64", "boolean"})
+
+
 class PandasMeta:
     """The parts of pandas metadata the reader uses."""
 

@@ -23,7 +23,7 @@ from .plain import check_offsets, copy_bytes, load_le
 from .status import (BAD_BIT_WIDTH, BAD_HEADER, BAD_LENGTH, BAD_VALUE, OUTPUT_OVERFLOW,
                      TRUNCATED)
 
-BLOCK_SIZE = 128                # what writers use (parquet-java, arrow)
+BLOCK_SIZE = 128                # the encoder default (parquet-java; arrow for INT32)
 MINIBLOCKS_PER_BLOCK = 4
 _MAX_BLOCK_SIZE = 1 << 28       # bounds header arithmetic; real files use 128..1024
 _MAX_COUNT = (1 << 62) - 1
@@ -235,7 +235,9 @@ def delta_binary_packed_decode_alloc(src, pos, dtype=np.int64):
     """Decode a whole stream into a new ``dtype`` (int32/int64) array.
 
     Returns ``(values, new_pos)``, or ``(None, status)``; the stream is validated
-    before anything is allocated.
+    before anything is allocated. Width-0 miniblocks cost no bytes, so a valid
+    stream of a few bytes may announce 2**40 values: prefer decoding a count
+    the page header vouches for.
     """
     end = delta_binary_packed_skip(src, pos)
     if end < 0:
@@ -265,25 +267,25 @@ def _delta(values, i, sign_shift):
 
 
 @kernel
-def _plan_blocks(values, sign_shift, mins, widths):
+def _plan_blocks(values, sign_shift, block_size, miniblocks, mins, widths):
     """Min delta of every block and bit width of every miniblock; returns the
     encoded size of the blocks in bytes."""
     n = len(values)
-    per_mini = BLOCK_SIZE // MINIBLOCKS_PER_BLOCK
+    per_mini = block_size // miniblocks
     size = 0
     for b in range(len(mins)):
-        start = 1 + b * BLOCK_SIZE
-        stop = min(start + BLOCK_SIZE, n)
+        start = 1 + b * block_size
+        stop = min(start + block_size, n)
         lo = _delta(values, start, sign_shift)
         for i in range(start, stop):
             lo = min(lo, _delta(values, i, sign_shift))
         mins[b] = lo
-        size += _uleb128_size(_zigzag_encode(lo)) + MINIBLOCKS_PER_BLOCK
-        for m in range(MINIBLOCKS_PER_BLOCK):
+        size += _uleb128_size(_zigzag_encode(lo)) + miniblocks
+        for m in range(miniblocks):
             acc = np.int64(0)
             for i in range(start + m * per_mini, min(start + (m + 1) * per_mini, stop)):
                 acc |= _delta(values, i, sign_shift) - lo
-            widths[b * MINIBLOCKS_PER_BLOCK + m] = _bit_width(acc)
+            widths[b * miniblocks + m] = _bit_width(acc)
             size += per_mini * _bit_width(acc) // 8
     return size
 
@@ -339,30 +341,30 @@ def _pack_miniblock(values, start, stop, min_delta, sign_shift, width, out, p):
 
 
 @kernel
-def _encode(values, is32):
+def _encode(values, is32, block_size, miniblocks):
     n = len(values)
     sign_shift = 32 if is32 else 0
-    per_mini = BLOCK_SIZE // MINIBLOCKS_PER_BLOCK
-    nblocks = (n - 1 + BLOCK_SIZE - 1) // BLOCK_SIZE if n > 1 else 0
+    per_mini = block_size // miniblocks
+    nblocks = (n - 1 + block_size - 1) // block_size if n > 1 else 0
     mins = np.empty(nblocks, np.int64)
-    widths = np.empty(nblocks * MINIBLOCKS_PER_BLOCK, np.int64)
+    widths = np.empty(nblocks * miniblocks, np.int64)
     first = _zigzag_encode(_wrap(np.int64(values[0]), sign_shift)) if n > 0 else np.int64(0)
-    size = 3 + _uleb128_size(np.int64(n)) + _uleb128_size(first)
-    size += _plan_blocks(values, sign_shift, mins, widths)
+    size = _uleb128_size(block_size) + _uleb128_size(miniblocks)
+    size += _uleb128_size(np.int64(n)) + _uleb128_size(first)
+    size += _plan_blocks(values, sign_shift, block_size, miniblocks, mins, widths)
     out = np.zeros(size, np.uint8)
-    p = _write_uleb128(out, 0, np.int64(BLOCK_SIZE))
-    p = _write_uleb128(out, p, np.int64(MINIBLOCKS_PER_BLOCK))
+    p = _write_uleb128(out, 0, block_size)
+    p = _write_uleb128(out, p, miniblocks)
     p = _write_uleb128(out, p, np.int64(n))
     p = _write_uleb128(out, p, first)
     for b in range(nblocks):
         p = _write_uleb128(out, p, _zigzag_encode(mins[b]))
-        for m in range(MINIBLOCKS_PER_BLOCK):
-            out[p + m] = widths[b * MINIBLOCKS_PER_BLOCK + m]
-        p += MINIBLOCKS_PER_BLOCK
-        start = 1 + b * BLOCK_SIZE
-        for m in range(MINIBLOCKS_PER_BLOCK):
-            width = widths[b * MINIBLOCKS_PER_BLOCK + m]
-            s0 = start + m * per_mini
+        for m in range(miniblocks):
+            out[p + m] = widths[b * miniblocks + m]
+        p += miniblocks
+        for m in range(miniblocks):
+            width = widths[b * miniblocks + m]
+            s0 = 1 + b * block_size + m * per_mini
             if width > 0:
                 _pack_miniblock(values, s0, min(s0 + per_mini, n), mins[b], sign_shift,
                                 width, out, p)
@@ -370,18 +372,25 @@ def _encode(values, is32):
     return out
 
 
-def delta_binary_packed_encode(values, is32=None):
-    """DELTA_BINARY_PACKED bytes (new uint8 array) of an int32/int64 array, with
-    block size 128 and 4 miniblocks. ``is32`` (default: int32 input) selects
-    INT32 semantics: deltas wrap in 32 bits, widths never exceed 32."""
+def delta_binary_packed_encode(values, is32=None, block_size=BLOCK_SIZE,
+                               miniblocks=MINIBLOCKS_PER_BLOCK):
+    """DELTA_BINARY_PACKED bytes (new uint8 array) of an integer array.
+
+    ``is32`` (default: input of at most 4 bytes) selects INT32 semantics: deltas
+    wrap in 32 bits, widths never exceed 32. Block size 128 with 4 miniblocks
+    is what parquet-java writes (and arrow for INT32; arrow uses 256 for INT64).
+    """
     values = np.ascontiguousarray(values)
     if values.dtype.kind not in "iu" or values.dtype.itemsize > 8:
         raise TypeError(f"DELTA_BINARY_PACKED encodes integers, not {values.dtype}")
+    if not (0 < block_size <= _MAX_BLOCK_SIZE and block_size % 128 == 0 and miniblocks > 0
+            and block_size % miniblocks == 0 and block_size // miniblocks % 32 == 0):
+        raise ValueError(f"invalid block size {block_size} / {miniblocks} miniblocks")
     if is32 is None:
         is32 = values.dtype.itemsize <= 4
     if values.dtype.kind == "u":
         values = values.view(values.dtype.str.replace("u", "i"))
-    return _encode(values, bool(is32))
+    return _encode(values, bool(is32), np.int64(block_size), np.int64(miniblocks))
 
 
 # ----------------------------------------------------------------------------------
@@ -532,7 +541,8 @@ def delta_byte_array_decode(src, pos, count, prefix_lengths, suffix_lengths,
 
 def delta_byte_array_decode_alloc(src, pos, count):
     """Both steps with new arrays: returns ``(offsets, data, new_pos)`` (offsets
-    from 0), or ``(None, None, status)``."""
+    from 0), or ``(None, None, status)`` (the status is the third item). Prefixes
+    repeat bytes, so ``data`` may be much larger than ``src``."""
     total = delta_binary_packed_count(src, pos)
     if total < 0:
         return None, None, total

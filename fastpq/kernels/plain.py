@@ -64,7 +64,7 @@ def plain_decode_fixed(src, pos, count, width, out, out_pos):
     """
     if not span_fits(pos, count, width, len(src)):
         return TRUNCATED
-    if not span_fits(out_pos * width, count, width, len(out)) or out_pos > len(out):
+    if out_pos > len(out) or not span_fits(out_pos * width, count, width, len(out)):
         return OUTPUT_OVERFLOW
     nbytes = count * width
     start = out_pos * width

@@ -113,6 +113,8 @@ def test_pyarrow_pages(kind):
     for encoding, n, body in pages:
         assert encoding == 9
         assert byte_stream_split_decode(body, 0, n, width, out, pos) == len(body)
+        assert bytes(byte_stream_split_encode(out[pos * width:(pos + n) * width].copy(), width)) \
+            == bytes(body)                                      # and our encoder agrees
         pos += n
     assert pos * width == len(raw)
     got = out.view(np.float16) if kind == "float16" else out

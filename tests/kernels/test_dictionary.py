@@ -178,8 +178,9 @@ def test_build_numeric_limits_and_growth():
     u, i, n = dictionary_encode(values, max_dict_values=3)
     assert n == 3 and len(u) == 3 and len(i) == 3
     assert dictionary_encode(np.zeros(0, np.float32))[2] == 0
-    with pytest.raises(TypeError):
-        dictionary_encode(np.zeros(3, np.complex128))
+    for bad in (np.zeros(3, np.complex128), np.array([b"abcdefgh"]), np.array([None, 1])):
+        with pytest.raises(TypeError):
+            dictionary_encode(bad)
 
 
 byte_values = st.tuples(

@@ -284,6 +284,7 @@ def test_pyarrow_plain_pages():
         offsets = np.zeros(n + 1, np.int64)
         data = np.zeros(plain_byte_array_scan(body, 0, n), np.uint8)
         assert plain_byte_array_decode(body, 0, n, offsets, 0, data) == len(body)
+        assert bytes(plain_encode_byte_array(offsets, data)) == bytes(body)
         decoded += [bytes(data[offsets[i]:offsets[i + 1]]) for i in range(n)]
     assert decoded == words
     values = np.array([np.nan, -0.0, 1.5, np.inf, -np.inf, 3e300])
