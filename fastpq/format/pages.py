@@ -236,3 +236,15 @@ def _data_page_v2(header, payload, codec, max_def, max_rep, offset, max_page_siz
     def_ = Levels(rl, rl + dl, RLE, bit_width(max_def)) if max_def > 0 else None
     return DataPage(offset, h.v2_num_values, h.v2_num_nulls, h.v2_num_rows, h.v2_encoding, buf, rep, def_,
                     rl + dl, header)
+
+
+def read_page_header(buf, offset: int = 0):
+    """The thrift ``PageHeader`` at ``buf[offset:]`` (bytes or uint8 array) and its length in bytes.
+
+    For tools that want every field (statistics included); the read path uses
+    the faster ``PageHeaderInfo``.
+    """
+    from .._thrift import PageHeader
+    from . import thrift_io
+
+    return thrift_io.decode_window(PageHeader, buf, offset, len(buf), "PageHeader")

@@ -60,3 +60,14 @@ def test_parse_page_header_matches_thrift():
             assert out[C.PH_V2_NUM_NULLS] == 1 and out[C.PH_V2_IS_COMPRESSED] == 0 and out[C.PH_V2_REP_LENGTH] == 2
         for cut in range(len(raw)):
             assert C.parse_page_header(buf, 0, cut, out) < 0
+
+
+def test_read_page_header_gives_the_thrift_struct_and_length(tmp_path):
+    from fastpq.format.pages import read_page_header
+
+    path = tmp_path / "f.parquet"
+    pq.write_table(pa.table({"a": np.arange(10)}), path, use_dictionary=False)
+    data = path.read_bytes()
+    header, length = read_page_header(data, 4)
+    assert header.type == 0 and header.data_page_header.num_values == 10
+    assert header.compressed_page_size > 0 and 4 + length + header.compressed_page_size <= len(data)
