@@ -41,3 +41,25 @@ def relative(path: Path) -> str:
 
 
 needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason="shared corpus absent")
+
+
+def _drop_stale_numba_cache() -> None:
+    """numba's on-disk cache keys a kernel on its own file only: a kernel that calls into
+    another module keeps stale machine code when that module changes. Before the tests
+    run, drop every cached kernel if any kernel source changed since the cache was made."""
+    import hashlib
+
+    kernels = ROOT / "fastpq" / "kernels"
+    digest = hashlib.sha256()
+    for path in sorted(kernels.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    stamp = kernels / "__pycache__" / "fastpq-kernels.sha256"
+    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+        return
+    for cached in (ROOT / "fastpq").rglob("__pycache__/*.nb[ic]"):
+        cached.unlink(missing_ok=True)
+    stamp.parent.mkdir(exist_ok=True)
+    stamp.write_text(digest.hexdigest())
+
+
+_drop_stale_numba_cache()
