@@ -1,0 +1,1 @@
+"""Tests of the writer: fastpq writes, pyarrow / duckdb / polars read."""
