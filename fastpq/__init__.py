@@ -16,23 +16,40 @@ from .errors import (
     SchemaMismatchError,
     UnsupportedFeatureError,
 )
-from .file import ParquetFile
+from .file import ParquetFile, ParquetFileView
+from .format.keyvalue import ArrowSchemaWarning, PandasMetadataWarning
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name):
     # The writer is imported on first use: ``import fastpq`` stays light.
-    if name in ("write", "ParquetWriter"):
-        from . import writer
+    if name == "ParquetWriter":
+        from .writer import ParquetWriter
 
-        return getattr(writer, name)
+        return ParquetWriter
+    if name in ("write", "repair"):  # files and datasets (fastpq.dataset.write dispatches)
+        from .dataset import write as dataset_write
+
+        return getattr(dataset_write, name)
+    if name == "merge":
+        from .dataset.metadata import merge
+
+        return merge
+    if name == "read_parquet":  # imports pandas (its no_default is the dtype_backend default)
+        from .api import read_parquet
+
+        return read_parquet
     raise AttributeError(f"module 'fastpq' has no attribute {name!r}")
 
 __all__ = [
+    "read_parquet",
     "ParquetFile",
+    "ParquetFileView",
     "ParquetWriter",
     "write",
+    "repair",
+    "merge",
     "ParquetError",
     "CorruptFileError",
     "ChecksumError",
@@ -41,5 +58,7 @@ __all__ = [
     "SchemaMismatchError",
     "PartitionError",
     "PrecisionError",
+    "ArrowSchemaWarning",
+    "PandasMetadataWarning",
     "__version__",
 ]

@@ -6,11 +6,15 @@ groups are decoded on first use.
 """
 from __future__ import annotations
 
+import functools
 import json
+import warnings
 from dataclasses import dataclass
 
 from .errors import CorruptFileError
+from .format.arrow_schema import ArrowSchemaError, parse_arrow_schema
 from .format.footer import check_head_magic, parse_file_metadata, read_footer_bytes
+from .format.keyvalue import ArrowSchemaWarning, PandasMetadataWarning, pandas_metadata_problem
 from .format.schema import Schema
 from .format.statistics import chunk_statistics
 from .io import Source
@@ -26,15 +30,117 @@ class RowGroupInfo:
     total_compressed_size: int | None
 
 
-class ParquetFile:
+class _RowGroupReads:
+    """Reading a run of row groups: shared by ``ParquetFile`` and its row-group views.
+
+    Subclasses give ``_pf`` (the ParquetFile) and ``_selection`` (row group indices, in order).
+    """
+
+    _pf: "ParquetFile"
+    _selection: list
+
+    def count(self) -> int:
+        """Rows in the selected row groups, from the metadata (nothing is decoded)."""
+        counts = self._pf.metadata.row_groups.num_rows
+        return int(sum(int(counts[i]) for i in self._selection))
+
+    def to_pandas(self, columns=None, row_groups=None, index=None, categories=None, dtype_backend=None,
+                  use_threads=True, verify_checksums=False, coerce_int96_timestamp_unit=None):
+        """Read the selection (or some of its columns / row groups) into a DataFrame.
+
+        ``row_groups`` are positions within this object's row groups (for a
+        ParquetFile, the file's row group numbers).
+        """
+        from .reading import read_file
+
+        rgs = self._row_group_numbers(row_groups)
+        return read_file(self._pf, columns=columns, row_groups=rgs, index=index, categories=categories,
+                         dtype_backend=dtype_backend, use_threads=use_threads, verify_checksums=verify_checksums,
+                         coerce_int96_timestamp_unit=coerce_int96_timestamp_unit)
+
+    def iter_row_groups(self, columns=None, index=None, categories=None, dtype_backend=None, use_threads=True,
+                        verify_checksums=False, coerce_int96_timestamp_unit=None):
+        """Yield one DataFrame per row group, in file order (each as ``to_pandas(row_groups=[i])``).
+
+        Each frame's dtypes follow its own values (an integer column with nulls
+        in one row group only is float64 there, as pyarrow gives it).
+        """
+        from .reading import read_file
+
+        for i in self._selection:
+            yield read_file(self._pf, columns=columns, row_groups=[i], index=index, categories=categories,
+                            dtype_backend=dtype_backend, use_threads=use_threads, verify_checksums=verify_checksums,
+                            coerce_int96_timestamp_unit=coerce_int96_timestamp_unit)
+
+    def head(self, n: int = 5, columns=None, index=None, categories=None, dtype_backend=None, use_threads=True,
+             verify_checksums=False, coerce_int96_timestamp_unit=None):
+        """The first ``n`` rows: reads only the row groups that hold them and, in the last
+        of those, only the pages up to row ``n`` (flat columns)."""
+        from .reading import read_file
+
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise ValueError(f"head() needs a row count >= 0, got {n!r}")
+        counts = self._pf.metadata.row_groups.num_rows
+        needed, rows = [], 0
+        for i in self._selection:
+            if rows >= n:
+                break
+            needed.append(i)
+            rows += int(counts[i])
+        return read_file(self._pf, columns=columns, row_groups=needed, index=index, categories=categories,
+                         dtype_backend=dtype_backend, use_threads=use_threads, verify_checksums=verify_checksums,
+                         coerce_int96_timestamp_unit=coerce_int96_timestamp_unit, limit=n)
+
+    def __getitem__(self, key) -> "ParquetFileView":
+        """``pf[i]``, ``pf[a:b]``, ``pf[[i, j]]``: a view of the file restricted to those row groups."""
+        selection = self._selection
+        if isinstance(key, slice):
+            return ParquetFileView(self._pf, selection[key])
+        if isinstance(key, (list, tuple)):
+            return ParquetFileView(self._pf, [selection[_position(k, len(selection))] for k in key])
+        return ParquetFileView(self._pf, [selection[_position(key, len(selection))]])
+
+    def __iter__(self):
+        """One view per row group."""
+        for i in range(len(self._selection)):
+            yield self[i]
+
+    def _row_group_numbers(self, row_groups):
+        """File row group numbers for ``row_groups`` given relative to the selection (None: all)."""
+        selection = self._selection
+        if row_groups is None:
+            return None if selection == list(range(self._pf.num_row_groups)) else list(selection)
+        if isinstance(row_groups, (int,)) and not isinstance(row_groups, bool):
+            row_groups = [row_groups]
+        return [selection[_position(k, len(selection))] for k in row_groups]
+
+
+def _position(key, n: int) -> int:
+    import operator
+
+    try:
+        i = operator.index(key)
+    except TypeError:
+        raise TypeError(f"row groups are selected by int, slice or list of ints, not {type(key).__name__}") from None
+    if not -n <= i < n:
+        raise IndexError(f"row group {i} out of range for {n} row groups")
+    return i % n
+
+
+class ParquetFile(_RowGroupReads):
     """A single Parquet file: ``ParquetFile(path_or_url_or_filelike_or_bytes)``."""
 
     def __init__(self, source, storage_options=None, filesystem=None):
         self.source = source if isinstance(source, Source) else Source(source, storage_options, filesystem)
         self.path = self.source.name
         with self.source.open() as f:
-            size = self.source.size
-            footer = read_footer_bytes(f, size, self.path)
+            if self.source.is_local:  # honours an append in progress or interrupted (fastpq.append)
+                from .append import local_footer
+
+                size, footer = local_footer(self.source.fs_path, f, self.path)
+            else:
+                size = self.source.size
+                footer = read_footer_bytes(f, size, self.path)
             if self.source.is_local and size > len(footer) + 8:
                 check_head_magic(f, self.path)
         self.footer_size = len(footer)
@@ -51,6 +157,14 @@ class ParquetFile:
         if len(counts) and counts.min() < 0:
             bad = int((counts < 0).argmax())
             raise CorruptFileError(f"row group has a negative row count {counts[bad]}", path=self.path, row_group=bad)
+
+    @property
+    def _pf(self) -> "ParquetFile":
+        return self
+
+    @property
+    def _selection(self) -> list:
+        return list(range(self.num_row_groups))
 
     # ---------------------------------------------------------------- metadata
     @property
@@ -78,16 +192,38 @@ class ParquetFile:
     def key_value_metadata(self) -> dict:
         return {kv.key: kv.value for kv in self.metadata.key_value_metadata or []}
 
-    @property
+    @functools.cached_property
     def pandas_metadata(self) -> dict | None:
+        """The ``pandas`` key as a dict, or None; malformed JSON or structure is ignored with a
+        ``PandasMetadataWarning``."""
         raw = self.key_value_metadata.get("pandas")
         if raw is None:
             return None
         try:
             meta = json.loads(raw)
-        except ValueError:
+            problem = pandas_metadata_problem(meta)
+        except (ValueError, RecursionError) as exc:
+            problem = f"not JSON ({exc})"
+        if problem:
+            warnings.warn(f"{self.path}: ignoring its pandas metadata: {problem}", PandasMetadataWarning,
+                          stacklevel=3)
             return None
-        return meta if isinstance(meta, dict) else None
+        return meta
+
+    @functools.cached_property
+    def arrow_schema(self):
+        """The stored Arrow schema (``ARROW:schema``, fastpq.format.arrow_schema.ArrowSchema) or None.
+
+        A malformed value is ignored with an ``ArrowSchemaWarning``.
+        """
+        raw = self.key_value_metadata.get("ARROW:schema")
+        if not raw:
+            return None
+        try:
+            return parse_arrow_schema(raw)
+        except ArrowSchemaError as exc:
+            warnings.warn(f"{self.path}: ignoring its ARROW:schema: {exc}", ArrowSchemaWarning, stacklevel=3)
+            return None
 
     @property
     def index_columns(self) -> list:
@@ -104,12 +240,20 @@ class ParquetFile:
     @property
     def dtypes(self) -> dict:
         """The dtype each column reads into (nulls predicted from statistics where present)."""
+        from .format.arrow_types import column_type, match_fields
         from .frame.dtypes import column_dtype
 
-        return {
-            name: column_dtype(self.schema.field(name), self._may_have_nulls(name))
-            for name in self.columns
-        }
+        origins = match_fields(self.arrow_schema, self.schema.names)
+        meta = self.pandas_metadata or {}
+        categorical = {c.get("field_name", c.get("name")) for c in meta.get("columns", [])
+                       if isinstance(c, dict) and c.get("pandas_type") == "categorical"}
+        out = {}
+        for name in self.columns:
+            node = self.schema.field(name)
+            ctype = column_type(node, origins.get(name)) if node.is_leaf and node.max_rep == 0 else None
+            out[name] = column_dtype(node, self._may_have_nulls(name), ctype=ctype,
+                                     categorical=name in categorical or bool(ctype and ctype.dictionary))
+        return out
 
     def _may_have_nulls(self, name: str) -> bool:
         node = self.schema.field(name)
@@ -146,21 +290,61 @@ class ParquetFile:
                     out[key][name].append(python_stat_value(stats[key], leaf))
         return out
 
-    # ---------------------------------------------------------------- reading
-    def to_pandas(self, columns=None, row_groups=None, index=None, categories=None, dtype_backend=None,
-                  use_threads=True, verify_checksums=False, coerce_int96_timestamp_unit=None):
-        """Read the file (or some columns / row groups) into a DataFrame."""
-        from .reading import read_file
-
-        return read_file(self, columns=columns, row_groups=row_groups, index=index, categories=categories,
-                         dtype_backend=dtype_backend, use_threads=use_threads, verify_checksums=verify_checksums,
-                         coerce_int96_timestamp_unit=coerce_int96_timestamp_unit)
-
     def __repr__(self) -> str:
         cols = ", ".join(f"{k}: {v}" for k, v in list(self.dtypes.items())[:8])
         more = ", ..." if len(self.columns) > 8 else ""
         return (f"<fastpq.ParquetFile {self.path!r}: {self.num_rows:,} rows, "
                 f"{self.num_row_groups} row groups, {len(self.columns)} columns ({cols}{more})>")
+
+
+class ParquetFileView(_RowGroupReads):
+    """Some row groups of a ParquetFile (``pf[i]``, ``pf[a:b]``, ``pf[[i, j]]``), read like the file.
+
+    ``to_pandas``, ``iter_row_groups``, ``head``, ``count`` and further
+    indexing work on the selected row groups; metadata is the file's.
+    """
+
+    def __init__(self, pf: ParquetFile, selection):
+        self._pf = pf
+        self._selection = [int(i) for i in selection]
+
+    @property
+    def file(self) -> ParquetFile:
+        return self._pf
+
+    @property
+    def row_group_indices(self) -> list:
+        """The file's row group numbers this view holds, in order."""
+        return list(self._selection)
+
+    @property
+    def num_rows(self) -> int:
+        return self.count()
+
+    @property
+    def num_row_groups(self) -> int:
+        return len(self._selection)
+
+    @property
+    def row_groups(self) -> list:
+        infos = self._pf.row_groups
+        return [infos[i] for i in self._selection]
+
+    @property
+    def statistics(self) -> dict:
+        """As ``ParquetFile.statistics``, one value per selected row group."""
+        return {key: {col: [values[i] for i in self._selection] for col, values in per_col.items()}
+                for key, per_col in self._pf.statistics.items()}
+
+    def __getattr__(self, name):
+        # schema, columns, dtypes, metadata, path, key_value_metadata, ...: the file's
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._pf, name)
+
+    def __repr__(self) -> str:
+        return (f"<fastpq.ParquetFile {self._pf.path!r} row groups {self._selection}: "
+                f"{self.count():,} rows, {len(self._pf.columns)} columns>")
 
 
 def _column_chunk(rg, leaf, path):

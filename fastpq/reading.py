@@ -18,30 +18,61 @@ import numpy as np
 from .column.reader import FlatColumn, Int96Overflow, NotDictionaryEncoded, chunk_ref
 from .format.pages import ChunkTooShort
 from .errors import CorruptFileError, PrecisionError, UnsupportedFeatureError
+from .format.arrow_types import column_type, match_fields
 from .frame import assemble, to_pandas
 
 
 def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dtype_backend=None,
-              use_threads=True, verify_checksums=False, coerce_int96_timestamp_unit=None):
-    meta = assemble.parse_pandas_metadata(pf.key_value_metadata.get("pandas"))
+              use_threads=True, verify_checksums=False, coerce_int96_timestamp_unit=None, limit=None):
+    """``limit``: keep only the first ``limit`` rows of the selection (``head``): the last
+    chunk of each flat column stops decoding after the page that reaches them."""
+    if dtype_backend not in (None, "numpy_nullable", "pyarrow"):
+        raise ValueError(f"dtype_backend {dtype_backend} is invalid, only 'numpy_nullable' and 'pyarrow' are allowed.")
+    meta = assemble.PandasMeta(pf.pandas_metadata)  # checked (or dropped with a warning) by ParquetFile
     names, index_fields = select_fields(pf, meta, columns, index)
     rgs = list(range(pf.num_row_groups)) if row_groups is None else [_rg_index(pf, i) for i in row_groups]
     counts = pf.metadata.row_groups.num_rows
     starts = np.concatenate([[0], np.cumsum([int(counts[i]) for i in rgs])]).astype(np.int64)
     n_rows = int(starts[-1])
     wanted = list(dict.fromkeys(index_fields + names))
-    cat_fields = _categorical_fields(categories, meta, wanted)
+    ctypes = _column_types(pf, wanted)
+    cat_fields = _categorical_fields(categories, meta, wanted, ctypes)
+    plan = _Plan(rgs, starts, n_rows, limit, verify_checksums, coerce_int96_timestamp_unit, dtype_backend, meta)
     workers = _workers(use_threads)
     with ThreadPoolExecutor(workers) if workers > 1 else _Inline() as pool:
-        flat = _decode_flat_fields(pf, wanted, cat_fields, rgs, starts, n_rows, pool, verify_checksums,
-                                   coerce_int96_timestamp_unit)
+        flat = _decode_flat_fields(pf, wanted, cat_fields, plan, pool)
         arrays = {}
         for name in wanted:
             node = pf.schema.field(name)
-            arrays[name] = _read_field(pf, node, rgs, starts, n_rows, name in cat_fields, pool, verify_checksums,
-                                       dtype_backend, meta, coerce_int96_timestamp_unit, flat.get(name))
-    total = pf.num_rows if row_groups is None else None
-    return assemble.build_frame(arrays, names, meta, index_fields, n_rows, total)
+            arrays[name] = _read_field(pf, node, plan, name in cat_fields, pool, ctypes.get(name), flat.get(name))
+    n_out = n_rows if limit is None else min(n_rows, limit)
+    return assemble.build_frame(arrays, names, meta, index_fields, n_out, from_start=rgs == list(range(len(rgs))),
+                                head=limit is not None)
+
+
+class _Plan:
+    """What every column of one read shares: row groups, output slots and options."""
+
+    def __init__(self, rgs, starts, n_rows, limit, verify, int96_unit, dtype_backend, meta):
+        self.rgs = rgs
+        self.starts = starts
+        self.n_rows = n_rows
+        self.limit = limit
+        self.verify = verify
+        self.int96_unit = int96_unit
+        self.dtype_backend = dtype_backend
+        self.meta = meta
+
+
+def _column_types(pf, wanted) -> dict:
+    """{flat field: its Arrow type}: Parquet types refined by ARROW:schema (fastpq.format.arrow_types)."""
+    origins = match_fields(pf.arrow_schema, pf.schema.names)
+    out = {}
+    for name in wanted:
+        node = pf.schema.field(name)
+        if _is_flat(node):
+            out[name] = column_type(node, origins.get(name))
+    return out
 
 
 def select_fields(pf, meta, columns, index):
@@ -100,9 +131,12 @@ class _Inline:
         return [fn(x) for x in items]
 
 
-def _categorical_fields(categories, meta, wanted) -> set:
+def _categorical_fields(categories, meta, wanted, ctypes) -> set:
+    """Fields read as categoricals: those pandas metadata or a stored Arrow dictionary type
+    say are, or exactly those ``categories`` names."""
     if categories is None:
-        return {f for f in wanted if meta.is_categorical(f)}
+        return {f for f in wanted if meta.is_categorical(f)
+                or (f in ctypes and ctypes[f].dictionary is not None)}
     if isinstance(categories, str):
         return {categories}
     return set(categories)
@@ -112,29 +146,30 @@ def _is_flat(node) -> bool:
     return node.is_leaf and node.max_rep == 0
 
 
-def _decode_flat_fields(pf, wanted, cat_fields, rgs, starts, n_rows, pool, verify, int96_unit) -> dict:
+def _decode_flat_fields(pf, wanted, cat_fields, plan, pool) -> dict:
     """First pass over every flat field at once: all (column, row group) chunks share the pool.
 
     Columns that need a second look (INT96 beyond ns, categoricals with plain
     pages) are left out of the result and re-read by ``_read_flat``.
     """
     cols = {}
+    int96_unit = plan.int96_unit
     for name in wanted:
         node = pf.schema.field(name)
         if _is_flat(node):
             unit = 0 if int96_unit is None else _INT96_UNIT_CODES[int96_unit]
-            cols[name] = FlatColumn(node, n_rows, len(rgs), as_codes=name in cat_fields, int96_unit=unit,
-                                    int96_check_exact=int96_unit is None)
+            cols[name] = FlatColumn(node, plan.n_rows, len(plan.rgs), as_codes=name in cat_fields, int96_unit=unit,
+                                    int96_check_exact=int96_unit is None, limit=plan.limit)
     retry = set()
 
     def task(item):
         name, k = item
         try:
-            _decode_chunk(pf, cols[name], rgs, starts, k, verify)
+            _decode_chunk(pf, cols[name], plan.rgs, plan.starts, k, plan.verify)
         except (NotDictionaryEncoded, Int96Overflow):
             retry.add(name)
 
-    list(pool.map(task, [(name, k) for name in cols for k in range(len(rgs))]))
+    list(pool.map(task, [(name, k) for name in cols for k in range(len(plan.rgs))]))
     return {name: col for name, col in cols.items()
             if name not in retry and not col.int96_overflowed and not _inexact(col)}
 
@@ -143,21 +178,22 @@ def _inexact(col) -> bool:
     return col.buffer is not None and col.buffer.kind == "int96" and col.buffer.inexact
 
 
-def _read_field(pf, node, rgs, starts, n_rows, as_codes, pool, verify, dtype_backend, meta, int96_unit=None,
-                col=None):
+def _read_field(pf, node, plan, as_codes, pool, ctype=None, col=None):
+    meta, dtype_backend = plan.meta, plan.dtype_backend
     if not _is_flat(node):
-        return _read_nested(pf, node, rgs, starts, n_rows, pool, verify, dtype_backend)
+        array = _read_nested(pf, node, plan.rgs, plan.starts, plan.n_rows, pool, plan.verify, dtype_backend)
+        return array if plan.limit is None else array[:plan.limit]
     if col is None:
-        col = _read_flat(pf, node, rgs, starts, n_rows, as_codes, pool, verify, int96_unit)
+        col = _read_flat(pf, node, plan, as_codes, pool)
     if dtype_backend is None and meta.numpy_type(node.name) in assemble.NULLABLE_NUMPY_TYPES:
         dtype_backend = "numpy_nullable"  # the frame was written with a nullable dtype: build it directly
-    array = to_pandas.flat_to_pandas(col, dtype_backend=dtype_backend, tz=meta.timezone(node.name))
-    if node.name in (meta.columns or {}) and meta.is_categorical(node.name) and not col.as_codes:
-        array = to_pandas.categorize(array, ordered=meta.ordered(node.name))
+    ordered = meta.ordered(node.name) or bool(ctype is not None and ctype.dictionary and ctype.dictionary.ordered)
+    array = to_pandas.flat_to_pandas(col, dtype_backend=dtype_backend, tz=meta.timezone(node.name), ctype=ctype,
+                                     ordered=ordered)
+    if as_codes and not col.as_codes:
+        array = to_pandas.categorize(array, ordered, dtype_backend, ctype, node)
     elif not col.as_codes:
         array = assemble.apply_column_dtype(array, node.name, meta, dtype_backend)
-    elif meta.ordered(node.name):
-        array = array.as_ordered()
     return array
 
 
@@ -169,14 +205,15 @@ def _read_nested(pf, node, rgs, starts, n_rows, pool, verify, dtype_backend):
     return read_nested_field(pf, node, rgs, starts, n_rows, pool, verify, dtype_backend)
 
 
-def _read_flat(pf, node, rgs, starts, n_rows, as_codes, pool, verify, int96_unit):
+def _read_flat(pf, node, plan, as_codes, pool):
     """Decode one flat column; INT96 goes to the finest unit that holds every value exactly."""
-    auto = int96_unit is None
-    unit = 0 if auto else _INT96_UNIT_CODES[int96_unit]
+    auto = plan.int96_unit is None
+    unit = 0 if auto else _INT96_UNIT_CODES[plan.int96_unit]
     while True:
-        col = FlatColumn(node, n_rows, len(rgs), as_codes=as_codes, int96_unit=unit, int96_check_exact=auto)
+        col = FlatColumn(node, plan.n_rows, len(plan.rgs), as_codes=as_codes, int96_unit=unit,
+                         int96_check_exact=auto, limit=plan.limit)
         try:
-            _decode_chunks(pf, col, rgs, starts, pool, verify)
+            _decode_chunks(pf, col, plan.rgs, plan.starts, pool, plan.verify)
         except NotDictionaryEncoded:
             as_codes = False
             continue

@@ -36,7 +36,6 @@ from .format.footer import MAGIC, footer_bytes
 CREATED_BY = "fastpq version 0.1.0"
 ROW_GROUP_SIZE = 1024 * 1024
 ZSTD_DEFAULT_LEVEL = 1     # Arrow's default: ~2x faster than 3 for a few per cent in size
-_LATER = "lands with the dataset/append work"
 _ENCODINGS = {"PLAIN": Encoding.PLAIN, "DELTA_BINARY_PACKED": Encoding.DELTA_BINARY_PACKED,
               "DELTA_LENGTH_BYTE_ARRAY": Encoding.DELTA_LENGTH_BYTE_ARRAY,
               "DELTA_BYTE_ARRAY": Encoding.DELTA_BYTE_ARRAY, "BYTE_STREAM_SPLIT": Encoding.BYTE_STREAM_SPLIT,
@@ -510,10 +509,27 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
     overwrite: False raises FileExistsError if ``path`` exists.
     nullable: override REQUIRED/OPTIONAL: {column: bool}, or a list of columns to
         write as OPTIONAL.
-    partition_on, file_scheme, append: not yet (datasets and appends).
+    append: True adds ``df`` to the local file ``path`` as new row groups, in place and
+        crash-safely (``fastpq.append``); the file decides the schema, index and
+        pandas metadata, and write_index, times, object_encoding and nullable are
+        ignored. A missing file is created.
+    partition_on, file_scheme: datasets, written by ``fastpq.write`` (``fastpq.dataset.write``).
     """
-    if partition_on or file_scheme != "simple" or append:
-        raise NotImplementedError(f"partition_on, file_scheme and append {_LATER}")
+    if partition_on or file_scheme != "simple":
+        raise ValueError("fastpq.writer.write writes one file: datasets (partition_on, file_scheme='hive') "
+                         "are written by fastpq.write")
+    if append:
+        from .append import append_file
+
+        if append is not True:
+            raise ValueError(f"append={append!r}: a single file takes append=True ('overwrite' is for datasets)")
+        options = WriteOptions(compression, stats, dictionary, data_page_version, page_size, column_encoding,
+                               page_index, page_checksum)
+        return append_file(path, df, options, row_group_offsets, sorting_columns, custom_metadata, storage_options,
+                           create=lambda: write(path, df, compression, row_group_offsets, write_index, stats,
+                                                dictionary, data_page_version, page_size, times, object_encoding,
+                                                custom_metadata, column_encoding, page_index, page_checksum,
+                                                sorting_columns, False, storage_options, nullable=nullable))
     from .frame.from_pandas import as_frame
 
     df = as_frame(df)

@@ -74,10 +74,12 @@ class FlatColumn:
     """Output buffers of one flat leaf column over a selection of row groups."""
 
     def __init__(self, leaf, total_rows: int, n_chunks: int, *, as_codes: bool = False,
-                 int96_unit: int = plain.UNIT_NS, int96_check_exact: bool = False):
+                 int96_unit: int = plain.UNIT_NS, int96_check_exact: bool = False, limit: int | None = None):
         self.leaf = leaf
         self.total_rows = total_rows
         self.as_codes = as_codes
+        # keep only the first ``limit`` rows (head): a chunk stops decoding after the page that reaches them
+        self.limit = None if limit is None or limit >= total_rows else max(int(limit), 0)
         self.valid = np.empty(total_rows, np.uint8) if leaf.max_def > 0 else None
         self.null_counts = [0] * n_chunks
         ptype = leaf.physical_type
@@ -115,12 +117,18 @@ class FlatColumn:
 
     # ------------------------------------------------------------ decoding
     def read_chunk(self, data: np.ndarray, ref: ChunkRef, index: int, path, *, verify_crc=False) -> None:
-        """Decode one column chunk (its bytes in ``data``) into slots [row_start, row_start + num_rows)."""
+        """Decode one column chunk (its bytes in ``data``) into slots [row_start, row_start + num_rows).
+
+        With ``limit`` set, decoding stops after the page that reaches row ``limit``.
+        """
         where = dict(path=path, row_group=ref.row_group, column=self.leaf.path)
         if ref.num_values != ref.num_rows:
             raise CorruptFileError(f"column chunk holds {ref.num_values} values for {ref.num_rows} rows",
                                    offset=ref.start, **where)
-        self.chunk_rows[index] = ref.num_rows
+        stop = ref.num_rows if self.limit is None else min(ref.num_rows, self.limit - ref.row_start)
+        if stop <= 0 and ref.num_rows > 0:
+            return
+        self.chunk_rows[index] = stop
         self.null_counts[index] = 0
         out = self.buffer
         if out is None:
@@ -141,6 +149,8 @@ class FlatColumn:
                     continue
                 self._data_page(page, out, base + pos, ref.row_start + pos, dictionary, index)
                 pos += page.num_values
+                if pos >= stop:
+                    break
         except KernelError as exc:
             offset = page.offset if page is not None else ref.start
             raise CorruptFileError(str(exc), offset=offset, **where) from None
@@ -148,6 +158,8 @@ class FlatColumn:
             raise exc.located(**where) from None
         except UnsupportedFeatureError as exc:
             raise type(exc)(f"{exc} (file {path}, row group {ref.row_group}, column {'.'.join(self.leaf.path)})") from None
+        if stop < ref.num_rows and out.kind == "bytes":
+            out.offsets = out.offsets[:stop + 1]
 
     def _data_page(self, page, out, out_pos: int, row: int, dictionary, index: int) -> None:
         if self.as_codes and page.encoding not in _DICTIONARY_ENCODINGS:
@@ -228,12 +240,28 @@ class FlatColumn:
         return Dictionary(values, n)
 
     # ------------------------------------------------------------ results
+    @property
+    def rows(self) -> int:
+        """Rows in the result: ``total_rows``, or ``limit`` when set."""
+        return self.total_rows if self.limit is None else self.limit
+
+    @property
+    def has_nulls(self) -> bool:
+        if self.limit is None:
+            return sum(self.null_counts) > 0
+        return self.valid is not None and not self.valid[:self.limit].all()
+
     def decoded(self) -> Decoded:
         buf = self.buffer
-        return Decoded(self.leaf, self.total_rows, values=None if buf is None else buf.values,
-                       chunks=self.chunks if buf is None else None, valid=self.valid,
-                       has_nulls=sum(self.null_counts) > 0,
+        n = self.rows
+        return Decoded(self.leaf, n, values=None if buf is None else buf.values[:n],
+                       chunks=self.chunks if buf is None else None,
+                       valid=None if self.valid is None else self.valid[:n], has_nulls=self.has_nulls,
                        int96_unit=buf.unit if buf is not None and buf.kind == "int96" else 0)
+
+    def codes(self) -> np.ndarray:
+        """Categorical codes of the kept rows (codes mode)."""
+        return self.buffer.values[:self.rows]
 
     def dictionary_values(self) -> list:
         """Each chunk's dictionary as ``Decoded`` values (codes mode), None where a chunk had none."""

@@ -13,9 +13,11 @@ import json
 import numpy as np
 import pandas as pd
 
+from ..format.keyvalue import pandas_metadata_problem
+
 
 NULLABLE_NUMPY_TYPES = frozenset({"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
-                                  "Float32", "Float64", "boolean"})
+                                  "Float32", "Float64", "boolean", "string"})
 
 
 class PandasMeta:
@@ -77,18 +79,22 @@ def _typed_name(name: str, column_index: dict):
 def _tuple_name(name: str):
     import ast
 
+    if len(name) > 10_000:  # a hostile label: literal_eval's cost and recursion grow with it
+        return name
     try:
         value = ast.literal_eval(name)
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return name
     return value if isinstance(value, tuple) else name
 
 
 def parse_pandas_metadata(text: str | None) -> PandasMeta:
+    """PandasMeta from the JSON text (empty when absent or malformed; ParquetFile.pandas_metadata warns)."""
     try:
-        return PandasMeta(json.loads(text) if text else None)
-    except ValueError:
+        raw = json.loads(text) if text else None
+    except (ValueError, RecursionError):
         return PandasMeta(None)
+    return PandasMeta(raw if pandas_metadata_problem(raw) is None else None)
 
 
 def apply_column_dtype(array, field: str, meta: PandasMeta, dtype_backend=None):
@@ -98,15 +104,23 @@ def apply_column_dtype(array, field: str, meta: PandasMeta, dtype_backend=None):
         if numpy_type in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
                           "Float32", "Float64", "boolean"):
             return pd.array(array, dtype=numpy_type)
-    if numpy_type == "timedelta64[ns]" or (numpy_type or "").startswith("timedelta64"):
-        if isinstance(array, np.ndarray) and array.dtype.kind in "iu":
-            return array.view(numpy_type) if np.dtype(numpy_type).itemsize == array.dtype.itemsize else array
+    if (numpy_type or "").startswith("timedelta64") and isinstance(array, np.ndarray) and array.dtype.kind in "iu":
+        try:
+            target = np.dtype(numpy_type)
+        except TypeError:  # metadata naming a unit numpy does not know
+            return array
+        return array.view(target) if target.kind == "m" and target.itemsize == array.dtype.itemsize else array
     return array
 
 
 def build_frame(arrays: dict, names: list, meta: PandasMeta, index_fields: list, n_rows: int,
-                total_rows_in_file: int | None = None) -> pd.DataFrame:
-    """A DataFrame from ``arrays`` (field name -> array), in ``names`` order, index from ``index_fields``."""
+                from_start: bool = False, head: bool = False) -> pd.DataFrame:
+    """A DataFrame from ``arrays`` (field name -> array), in ``names`` order, index from ``index_fields``.
+
+    A RangeIndex described in pandas metadata applies when the rows are the file's
+    first ones (``from_start``) and either all of them, as its length says (pyarrow's
+    rule), or the first ``n_rows`` asked by ``head``; other frames get ``RangeIndex(n_rows)``.
+    """
     data = {}
     labels = []
     for field in names:
@@ -123,10 +137,15 @@ def build_frame(arrays: dict, names: list, meta: PandasMeta, index_fields: list,
             df.index = pd.Index(idx_arrays[0], name=idx_names[0], copy=False)
         else:
             df.index = pd.MultiIndex.from_arrays(idx_arrays, names=idx_names)
-    elif meta.range_index is not None and total_rows_in_file == n_rows:
+    elif meta.range_index is not None and from_start:
         r = meta.range_index
         start, step = int(r.get("start", 0)), int(r.get("step", 1)) or 1
-        df.index = pd.RangeIndex(start, start + step * n_rows, step, name=r.get("name"))
+        stop = r.get("stop")
+        try:
+            if head or stop is None or len(range(start, int(stop), step)) == n_rows:
+                df.index = pd.RangeIndex(start, start + step * n_rows, step, name=r.get("name"))
+        except (OverflowError, ValueError):  # bounds beyond int64 (the metadata is wrong): default index
+            pass
     return df
 
 
@@ -139,7 +158,7 @@ def _keep_dtype(array):
 
 def _column_index(labels: list, meta: PandasMeta):
     levels = meta.column_indexes
-    if labels and all(isinstance(x, tuple) for x in labels) and len(levels) > 1:
+    if labels and all(isinstance(x, tuple) and len(x) == len(levels) for x in labels) and len(levels) > 1:
         return pd.MultiIndex.from_tuples(labels, names=[lv.get("name") for lv in levels])
     name = levels[0].get("name") if len(levels) == 1 and isinstance(levels[0], dict) else None
     return pd.Index(labels, name=name)

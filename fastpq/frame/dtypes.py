@@ -21,6 +21,7 @@ _NULLABLE = {"int8": "Int8", "int16": "Int16", "int32": "Int32", "int64": "Int64
              "uint8": "UInt8", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64",
              "float32": "Float32", "float64": "Float64", "bool": "boolean"}
 STR_DTYPE = pd.StringDtype(na_value=np.nan)
+NO_DEFAULT = pd.api.extensions.no_default  # pandas' "argument not given" marker (dtype_backend's default)
 
 
 def base_dtype(node: SchemaNode) -> str:
@@ -64,11 +65,23 @@ def nullable(dtype: str) -> str:
     return _NULLABLE.get(dtype, dtype)
 
 
-def column_dtype(node: SchemaNode, may_have_nulls: bool, dtype_backend=None) -> str:
-    """The dtype a top-level field reads into, given whether it may hold nulls."""
+def column_dtype(node: SchemaNode, may_have_nulls: bool, dtype_backend=None, ctype=None,
+                 categorical: bool = False) -> str:
+    """The dtype a top-level field reads into, given whether it may hold nulls.
+
+    ``ctype``: its Arrow type (fastpq.format.arrow_types), which adds time zones
+    and durations; ``categorical``: read as a categorical.
+    """
+    if categorical:
+        return "category"
     dtype = base_dtype(node)
     if node.logical.kind == "null" or node.repeated:
         return "object"
+    t = ctype.type if ctype is not None else None
+    if t is not None and t.kind == "duration":
+        return f"timedelta64[{t.unit}]"
+    if t is not None and t.kind == "timestamp" and t.timezone:
+        return str(pd.DatetimeTZDtype(t.unit, t.timezone))  # pandas' spelling: "+07:30" -> "UTC+07:30"
     if dtype_backend == "numpy_nullable":
         return nullable(dtype)
     return with_nulls(dtype) if may_have_nulls else dtype

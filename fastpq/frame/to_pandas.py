@@ -18,12 +18,18 @@ from __future__ import annotations
 
 import datetime
 import uuid
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from .._thrift import Type
+from ..column.decoders import Decoded
+from ..format.arrow_schema import ArrowDictionary, ArrowType
+from ..format.arrow_types import ColumnType, inferred_type
+from ..format.keyvalue import ArrowSchemaWarning, PandasMetadataWarning
 from ..format.statistics import exact_decimal
+from . import to_arrow
 from .dtypes import STR_DTYPE
 
 _INT_WIDTH = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
@@ -43,19 +49,37 @@ def _arrow():
     return pyarrow
 
 
-def flat_to_pandas(col, *, dtype_backend=None, tz=None):
-    """A pandas array for a decoded ``FlatColumn`` (see fastpq.column.reader)."""
+def flat_to_pandas(col, *, dtype_backend=None, tz=None, ctype=None, ordered=False):
+    """A pandas array for a decoded ``FlatColumn`` (see fastpq.column.reader).
+
+    ``ctype``: the column's Arrow type (fastpq.format.arrow_types.ColumnType),
+    which says what the Parquet types cannot (time zone, duration, string
+    flavour) and, under ``dtype_backend='pyarrow'``, the ``pd.ArrowDtype``.
+    """
     if col.as_codes:
-        return _categorical(col, dtype_backend)
-    return to_pandas(col.decoded(), dtype_backend=dtype_backend, tz=tz)
+        if dtype_backend == "pyarrow":
+            return _arrow_categorical(col, ctype or inferred_type(col.leaf), ordered)
+        return _categorical(col, ordered)
+    return to_pandas(col.decoded(), dtype_backend=dtype_backend, tz=tz, ctype=ctype)
 
 
-def to_pandas(d, *, dtype_backend=None, tz=None):
+def to_pandas(d, *, dtype_backend=None, tz=None, ctype=None):
     """A pandas array for ``Decoded`` values of one leaf (column.decoders.Decoded)."""
     leaf = d.leaf
+    ctype = _known_zone(ctype or inferred_type(leaf))
+    if ctype.type.kind == "timestamp":
+        d, ctype = _timestamp_type(d, ctype, tz)
+    if dtype_backend == "pyarrow":
+        arrow = to_arrow.decoded_to_arrow(d, ctype, _INT96_UNITS[d.int96_unit])
+        return pd.arrays.ArrowExtensionArray(arrow)
     mask = d.valid.view(bool) if d.valid is not None and d.has_nulls else None
     kind = leaf.logical.kind
     ptype = leaf.physical_type
+    t = ctype.type
+    if t.kind == "duration" and ptype == Type.INT64:
+        return _durations(d.values, mask, t.unit)
+    if t.kind == "utf8_view" and dtype_backend == "numpy_nullable":
+        dtype_backend = None  # pandas maps string/large_string to "string", not string_view: it stays "str"
     if ptype == Type.BYTE_ARRAY:
         return _byte_arrays(d, mask, kind, leaf, dtype_backend)
     if ptype == Type.FIXED_LEN_BYTE_ARRAY:
@@ -63,10 +87,8 @@ def to_pandas(d, *, dtype_backend=None, tz=None):
     values = d.values
     if ptype == Type.BOOLEAN:
         return _booleans(values, mask, dtype_backend)
-    if ptype == Type.INT96:
-        return _timestamps(values, mask, _INT96_UNITS[d.int96_unit], "UTC" if tz else None, tz)
-    if kind == "timestamp":
-        return _timestamps(values, mask, leaf.logical.unit, "UTC" if leaf.logical.utc else None, tz)
+    if t.kind == "timestamp":
+        return _timestamps(values, mask, t.unit, t.timezone)
     if kind == "date":
         return _dates(values, mask)
     if kind == "time":
@@ -77,7 +99,8 @@ def to_pandas(d, *, dtype_backend=None, tz=None):
         return np.full(len(values), None, dtype=object)
     if values.dtype.kind == "f":
         if dtype_backend == "numpy_nullable":
-            m = np.zeros(len(values), bool) if mask is None else ~mask
+            # NaN becomes NA too, as pandas converts arrow floats to Float32/Float64
+            m = np.isnan(values) if mask is None else ~mask | np.isnan(values)
             return pd.arrays.FloatingArray(values, m)
         return values
     return _integers(values, mask, leaf, dtype_backend)
@@ -123,14 +146,73 @@ def _booleans(values, mask, dtype_backend):
 
 
 # ---------------------------------------------------------------- time
-def _timestamps(values, mask, unit, utc, tz):
+def _timestamps(values, mask, unit, tz):
     dt = values.view(f"M8[{unit}]")  # nulls already hold NaT (INT64_MIN)
-    if utc is None:
+    if not tz:
         return dt
     result = pd.DatetimeIndex(dt, copy=False).tz_localize("UTC")
-    if tz and tz != "UTC":
+    if tz != "UTC":
         result = result.tz_convert(tz)
     return result.array
+
+
+_NANOS = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+
+
+def _timestamp_type(d, ctype, tz):
+    """The timestamp type of a column given pandas metadata's zone ``tz``, and its values.
+
+    INT96 values are in the unit they were decoded in. A zone from pandas
+    metadata that differs from the Arrow type's applies as pyarrow applies it:
+    at nanoseconds (when the values fit them; otherwise they keep their unit).
+    """
+    t = ctype.type
+    unit = _INT96_UNITS[d.int96_unit] if d.leaf.physical_type == Type.INT96 else t.unit
+    zone = t.timezone
+    if tz and tz != zone and _zone_exists(tz, "pandas metadata"):
+        zone = tz
+        scaled = _to_nanos(d.values, d.valid if d.has_nulls else None, unit)
+        if scaled is not None:
+            d = Decoded(d.leaf, d.n, values=scaled, valid=d.valid, has_nulls=d.has_nulls, int96_unit=0)
+            unit = "ns"
+    if (unit, zone) == (t.unit, t.timezone):
+        return d, ctype
+    return d, ColumnType(ArrowType("timestamp", unit=unit, timezone=zone), ctype.dictionary, ctype.extension)
+
+
+def _to_nanos(values, valid, unit):
+    """int64 ``values`` in ``unit`` as nanoseconds (NaT kept), or None when one does not fit."""
+    factor = _NANOS[unit]
+    if factor == 1:
+        return values
+    present = values[values != np.iinfo(np.int64).min] if valid is None else values[valid.view(bool)]
+    limit = np.iinfo(np.int64).max // factor
+    if len(present) and (present.max() > limit or present.min() < -limit):
+        return None
+    out = values * factor
+    out[values == np.iinfo(np.int64).min] = np.iinfo(np.int64).min
+    return out
+
+
+def _zone_exists(tz, source: str) -> bool:
+    """Whether pandas knows time zone ``tz`` (stored metadata may name anything); warns if not."""
+    try:
+        pd.DatetimeTZDtype("ns", tz)
+    except Exception:  # noqa: BLE001 - zoneinfo, pytz and dateutil raise different types
+        warnings.warn(f"{source} names the unknown time zone {tz!r}: the values stay in UTC",
+                      ArrowSchemaWarning if source == "ARROW:schema" else PandasMetadataWarning, stacklevel=4)
+        return False
+    return True
+
+
+def _known_zone(ctype):
+    """``ctype`` with a time zone pandas does not know replaced by UTC (after a warning)."""
+    t = ctype.type if ctype is not None else None
+    if t is None or t.kind != "timestamp" or not t.timezone or t.timezone == "UTC":
+        return ctype
+    if _zone_exists(t.timezone, "ARROW:schema"):
+        return ctype
+    return ColumnType(ArrowType("timestamp", unit=t.unit, timezone="UTC"), ctype.dictionary, ctype.extension)
 
 
 def _dates(values, mask):
@@ -262,18 +344,38 @@ def _python_strings(chunks, valid, has_nulls, dtype_backend):
     return pd.array(out, dtype=pd.StringDtype("python", na_value=na))
 
 
-def _categorical(col, dtype_backend):
-    """Codes of every chunk remapped onto the union of the chunks' dictionaries, in first-seen order."""
-    codes = col.buffer.values
-    per_chunk = [to_pandas(d, dtype_backend=dtype_backend) if d is not None else None
-                 for d in col.dictionary_values()]
-    present = [pd.Index(c) for c in per_chunk if c is not None]
-    if not present:
-        return pd.Categorical.from_codes(np.full(len(codes), -1, np.int32), categories=[])
+def _categorical(col, ordered=False):
+    """Codes of every chunk remapped onto the union of the chunks' dictionaries, in first-seen order.
+
+    Categories have the default dtypes whatever ``dtype_backend`` (``str`` for
+    strings), as pandas.read_parquet gives them.
+    """
+    codes = col.codes()
+    per_chunk = [to_pandas(d) if d is not None else None for d in col.dictionary_values()]
+    present = [pd.Index(c) for c in per_chunk if c is not None and len(c)]
+    if not present:  # no dictionary, or only empty ones: pandas gives empty object categories
+        return pd.Categorical.from_codes(np.full(len(codes), -1, np.int32), categories=pd.Index([], dtype=object),
+                                         ordered=ordered)
     merged = present[0].append(present[1:]).unique() if len(present) > 1 else present[0]
     if len(merged) != sum(len(p) for p in present) or len(present) > 1:
         codes = _remap(codes, col.chunk_rows, per_chunk, merged)
-    return pd.Categorical.from_codes(codes, categories=merged, validate=False)
+    return pd.Categorical.from_codes(codes, categories=merged, ordered=ordered, validate=False)
+
+
+def _arrow_categorical(col, ctype, ordered):
+    """Codes mode under dtype_backend='pyarrow': a dictionary array, each chunk with its own dictionary."""
+    if ctype.dictionary is None:  # categorical by pandas metadata or ``categories=``: int32 indices
+        ctype = ColumnType(ctype.type, ArrowDictionary(0, 32, True, ordered), ctype.extension)
+    value_type = ColumnType(ctype.type, None, ctype.extension)
+    dictionaries = []
+    for d in col.dictionary_values():
+        if d is None:
+            dictionaries.append(None)
+        else:
+            dictionaries.append(to_arrow.decoded_to_arrow(d, value_type).combine_chunks())
+    valid = col.valid[:col.rows] if col.valid is not None and col.has_nulls else None
+    arrow = to_arrow.codes_to_arrow(col.codes(), col.chunk_rows, dictionaries, valid, ctype)
+    return pd.arrays.ArrowExtensionArray(arrow)
 
 
 def _remap(codes, chunk_rows, per_chunk, merged):
@@ -287,6 +389,28 @@ def _remap(codes, chunk_rows, per_chunk, merged):
     return codes
 
 
-def categorize(array, ordered=False):
-    """Values -> pandas Categorical (for categoricals whose pages were not all dictionary-encoded)."""
-    return pd.Categorical(array, ordered=ordered)
+def categorize(array, ordered=False, dtype_backend=None, ctype=None, leaf=None):
+    """Values -> categorical (for categoricals whose pages were not all dictionary-encoded).
+
+    Categories come in order of first appearance, as pyarrow's dictionary
+    builder makes them when it reads such a column.
+    """
+    if dtype_backend == "pyarrow":
+        ctype = ctype or inferred_type(leaf)
+        if ctype.dictionary is None:
+            ctype = ColumnType(ctype.type, ArrowDictionary(0, 32, True, ordered), ctype.extension)
+        return pd.arrays.ArrowExtensionArray(to_arrow.dictionary_encode(array, ctype))
+    codes, uniques = pd.factorize(array, sort=False, use_na_sentinel=True)
+    categories = pd.Index(uniques)
+    if not len(categories):  # only nulls: pandas gives empty object categories
+        categories = pd.Index([], dtype=object)
+    elif isinstance(array, pd.arrays.ArrowStringArray) or getattr(array, "dtype", None) == STR_DTYPE:
+        categories = categories.astype(STR_DTYPE)
+    return pd.Categorical.from_codes(codes, categories=categories, ordered=ordered, validate=False)
+
+
+def _durations(values, mask, unit):
+    """INT64 stored from an Arrow duration -> timedelta64[unit], NaT at nulls (written in place)."""
+    if mask is not None:
+        values[~mask] = np.iinfo(np.int64).min
+    return values.view(f"m8[{unit}]")

@@ -295,7 +295,7 @@ def check_stream_shape(stream, w, count):
 @given(st.data(), st.integers(0, 64))
 def test_hybrid_encode_roundtrip(data, w):
     vals = data.draw(run_values(w))
-    w_enc = data.draw(st.integers(max(w, bit_width_for(max(vals, default=0))), 64))
+    w_enc = data.draw(st.integers(max(w, bit_width_for(np.uint64(max(vals, default=0)))), 64))
     arr = np.array(vals, np.uint64)
     stream = rle_hybrid_encode(arr, len(vals), w_enc)
     assert stream.dtype == np.uint8

@@ -21,11 +21,12 @@ KNOWN = {
     "int96_from_spark.parquet": "pyarrow wraps INT96 values outside the ns range; fastpq refuses to truncate",
     "pyarrow_pandas_categorical.parquet": "pandas metadata says 'categorical': fastpq restores integer "
                                           "categoricals too, pyarrow only string ones",
+    "pyarrow_int96_timestamps.parquet": "INT96 values beyond datetime64[ns] (ARROW:schema says timestamp[ns]): "
+                                        "pyarrow wraps them, fastpq keeps the unit that holds them (us)",
 }
 MISSING = {
     # features not implemented yet: the test xfails instead of failing
     "nested": "nested columns (lists, maps, structs) are not read yet",
-    "arrow_schema": "time zones / dictionary types recorded only in ARROW:schema are not restored yet",
 }
 
 
@@ -46,8 +47,6 @@ def _missing_feature(path) -> str | None:
     pf = fastpq.ParquetFile(path)
     if any(not f.is_leaf or f.max_rep > 0 for f in pf.schema.fields):
         return "nested"
-    if "ARROW:schema" in pf.key_value_metadata and "pandas" not in pf.key_value_metadata:
-        return "arrow_schema"
     return None
 
 

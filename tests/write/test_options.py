@@ -307,13 +307,6 @@ def test_custom_metadata_sorting_columns_created_by(tmp_path):
     assert (sc[0].column_index, sc[0].descending, sc[0].nulls_first) == (1, True, True)
 
 
-def test_not_yet_implemented_options(tmp_path):
-    df = pd.DataFrame({"a": [1]})
-    for kw in ({"partition_on": ["a"]}, {"file_scheme": "hive"}, {"append": True}):
-        with pytest.raises(NotImplementedError, match="dataset/append"):
-            fastpq.write(tmp_path / "f.parquet", df, **kw)
-
-
 def test_pandas_metadata_matches_pyarrow(tmp_path):
     df = pd.DataFrame({
         "i": np.arange(3), "s": ["a", "b", None], "I": pd.array([1, None, 3], dtype="Int32"),

@@ -1,0 +1,341 @@
+"""Where a written dataset lives (``Store``), and its metadata files: ``_metadata``,
+``_common_metadata`` and ``merge``.
+
+``_metadata`` is a Parquet file without data (``PAR1`` + footer): a
+``FileMetaData`` whose row groups are those of every part file, each
+ColumnChunk's ``file_path`` set to the part's path relative to the dataset
+root ('/'-separated, as the Parquet spec and pyarrow/dask/fastparquet have it).
+``_common_metadata`` is the same schema and key-value metadata with no row
+groups. The write path (``dataset.write``) keeps both in step with the part
+files; ``merge`` builds them for files written by anyone.
+
+``Store`` hides whether the root is a local directory (os calls, fsync,
+atomic ``os.replace``) or an fsspec file system. Replacing a small file
+atomically (``put_atomic``): local, a temporary file then ``os.replace``;
+object stores (s3, gcs, azure), one PUT, which readers see whole or not at
+all; other fsspec file systems, a temporary file then ``fs.mv`` (atomic on
+memory:// and local; on file systems whose move copies, e.g. some FTP/SFTP
+servers, a crash during the move can leave a partial file: rebuild it with
+``fastpq.merge``).
+"""
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+import uuid
+from contextlib import contextmanager
+
+from .._thrift import FileMetaData
+from ..append import plan_for, same_leaf, describe_leaf
+from ..errors import SchemaMismatchError
+from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
+from ..format.schema import Schema
+
+METADATA = "_metadata"
+COMMON_METADATA = "_common_metadata"
+PARTITIONS_KEY = "fastpq:partitions"
+DATA_SUFFIXES = (".parquet", ".parq", ".pq")
+_OBJECT_STORES = {"s3", "s3a", "gs", "gcs", "abfs", "abfss", "az", "adl", "oss", "r2"}
+
+
+class Store:
+    """A dataset root: a local directory or a directory of an fsspec file system.
+
+    Paths given to the methods are relative to the root, '/'-separated.
+    """
+
+    def __init__(self, root, storage_options=None, filesystem=None):
+        self.fs, self.local = filesystem, True
+        root = os.fspath(root)
+        self.url = root
+        if filesystem is None and "://" in root and not root.startswith("file://"):
+            import fsspec
+
+            self.fs, root = fsspec.core.url_to_fs(root, **(storage_options or {}))
+        if self.fs is not None:
+            protocols = self.fs.protocol if isinstance(self.fs.protocol, (tuple, list)) else (self.fs.protocol,)
+            self.local = "file" in protocols
+            self.object_store = bool(set(protocols) & _OBJECT_STORES)
+            if self.local:
+                root = self.fs._strip_protocol(root)
+        if self.local:
+            self.fs = None
+            root = os.path.abspath(root[len("file://"):] if root.startswith("file://") else root)
+        self.root = root.rstrip("/") if not self.local else root
+
+    def path(self, rel: str) -> str:
+        if not rel:
+            return self.root
+        return os.path.join(self.root, *rel.split("/")) if self.local else f"{self.root}/{rel}"
+
+    # ---------------------------------------------------------------- reading
+    def read(self, rel: str) -> bytes | None:
+        try:
+            if self.local:
+                with open(self.path(rel), "rb") as f:
+                    return f.read()
+            return self.fs.cat_file(self.path(rel))
+        except FileNotFoundError:
+            return None
+
+    def exists(self, rel: str) -> bool:
+        return os.path.exists(self.path(rel)) if self.local else self.fs.exists(self.path(rel))
+
+    def is_dir(self) -> bool:
+        return os.path.isdir(self.root) if self.local else self.fs.isdir(self.root)
+
+    def files(self) -> list:
+        """Every file under the root, relative, sorted."""
+        out = []
+        if self.local:
+            for folder, dirs, names in os.walk(self.root):
+                rel = os.path.relpath(folder, self.root)
+                prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+                out += [prefix + n for n in names]
+        elif self.fs.exists(self.root):
+            base = self.root.rstrip("/") + "/"
+            out = [p[len(base):] for p in self.fs.find(self.root, withdirs=False) if p.startswith(base)]
+        return sorted(out)
+
+    def data_files(self) -> list:
+        """Part files: no component hidden ('.' or '_' first, as pyarrow skips them), a Parquet suffix."""
+        return [rel for rel in self.files()
+                if rel.endswith(DATA_SUFFIXES) and not any(p[:1] in "._" for p in rel.split("/"))]
+
+    # ---------------------------------------------------------------- writing
+    def makedirs(self, rel: str) -> None:
+        if self.local:
+            os.makedirs(self.path(rel), exist_ok=True)
+        else:
+            self.fs.makedirs(self.path(rel), exist_ok=True)
+
+    def temp_name(self, rel: str) -> str:
+        folder, name = posixpath.split(rel)
+        return posixpath.join(folder, f".{name}.{uuid.uuid4().hex[:12]}.fastpq-tmp")
+
+    def put_atomic(self, rel: str, data: bytes) -> None:
+        """Replace ``rel`` with ``data``: readers see the old or the new bytes (module docstring)."""
+        if self.fs is not None and self.object_store:
+            self.fs.pipe_file(self.path(rel), data)
+            return
+        tmp = self.temp_name(rel)
+        if self.local:
+            path = self.path(tmp)
+            try:
+                with open(path, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(path, self.path(rel))
+            except BaseException:
+                self.remove(tmp)
+                raise
+            fsync_dir(os.path.dirname(self.path(rel)))
+            return
+        self.fs.pipe_file(self.path(tmp), data)
+        self.fs.mv(self.path(tmp), self.path(rel))
+
+    def remove(self, rel: str) -> None:
+        try:
+            if self.local:
+                os.unlink(self.path(rel))
+            else:
+                self.fs.rm_file(self.path(rel))
+        except FileNotFoundError:
+            pass
+
+    def remove_empty_dirs(self, rels) -> None:
+        """Remove the (now empty) directories of ``rels``, deepest first (local only:
+        object stores have no directories to leave behind)."""
+        if not self.local:
+            return
+        folders = {posixpath.dirname(r) for r in rels}
+        for folder in sorted({a for f in folders for a in _ancestors(f)}, key=len, reverse=True):
+            try:
+                os.rmdir(self.path(folder))
+            except OSError:
+                pass
+
+    @contextmanager
+    def lock(self):
+        """An exclusive lock on the dataset (local: flock on the root directory; other file
+        systems have no locks: one writer at a time is the caller's business)."""
+        if not self.local:
+            yield
+            return
+        import fcntl
+
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+
+def _ancestors(folder: str) -> list:
+    out = []
+    while folder:
+        out.append(folder)
+        folder = posixpath.dirname(folder)
+    return out
+
+
+def fsync_dir(folder: str) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------- metadata files
+
+def file_bytes(fmd: FileMetaData) -> bytes:
+    """A metadata-only Parquet file: ``PAR1`` + footer."""
+    return MAGIC + footer_bytes(fmd)
+
+
+def common_metadata(fmd: FileMetaData) -> FileMetaData:
+    """``_common_metadata`` of ``_metadata``: the same schema and key-value metadata, no row groups."""
+    return FileMetaData(version=fmd.version, schema=fmd.schema, num_rows=0, row_groups=[],
+                        key_value_metadata=fmd.key_value_metadata, created_by=fmd.created_by,
+                        column_orders=fmd.column_orders)
+
+
+def parse_bytes(data: bytes, name) -> FileMetaData:
+    f = io.BytesIO(data)
+    return parse_file_metadata(read_footer_bytes(f, len(data), name), name)
+
+
+def read_metadata(store: Store, rel: str = METADATA) -> FileMetaData | None:
+    data = store.read(rel)
+    return None if data is None else parse_bytes(data, store.path(rel))
+
+
+def read_footer(store: Store, rel: str) -> FileMetaData:
+    """The footer of the part file ``rel`` (one or two reads of its tail)."""
+    if store.local:
+        path = store.path(rel)
+        with open(path, "rb") as f:
+            return parse_file_metadata(read_footer_bytes(f, os.fstat(f.fileno()).st_size, path), path)
+    path = store.path(rel)
+    with store.fs.open(path, "rb") as f:
+        return parse_file_metadata(read_footer_bytes(f, store.fs.size(path), path), path)
+
+
+def located(row_groups, rel: str) -> list:
+    """The row groups of the part file ``rel`` with every ColumnChunk's file_path set."""
+    out = []
+    for rg in row_groups:
+        for chunk in rg.columns:
+            chunk.file_path = rel
+        out.append(rg)
+    return out
+
+
+def file_path_of(rg) -> str | None:
+    return rg.columns[0].file_path if rg.columns else None
+
+
+def check_schemas_agree(first: FileMetaData, other: FileMetaData, first_name, other_name) -> None:
+    """SchemaMismatchError unless two files have the same columns with the same types."""
+    a, b = Schema(first.schema), Schema(other.schema)
+    names_a, names_b = [".".join(c.path) for c in a.columns], [".".join(c.path) for c in b.columns]
+    if names_a != names_b:
+        raise SchemaMismatchError(f"{other_name} has columns {names_b}, {first_name} has {names_a}")
+    for x, y in zip(a.columns, b.columns):
+        if not same_leaf(x, y):
+            raise SchemaMismatchError(f"column {'.'.join(x.path)!r}: {first_name} has {describe_leaf(x)}, "
+                                      f"{other_name} has {describe_leaf(y)}")
+
+
+def collect(store: Store, rels: list) -> FileMetaData | None:
+    """One FileMetaData for the part files ``rels`` (schemas checked to agree; schema and
+    key-value metadata from the first), row groups located; None without files."""
+    merged, first_rel, total = None, None, 0
+    for rel in rels:
+        fmd = read_footer(store, rel)
+        row_groups = located(list(fmd.row_groups), rel)
+        if merged is None:
+            merged, first_rel = fmd, rel
+            merged.row_groups = []
+        else:
+            check_schemas_agree(merged, fmd, first_rel, rel)
+        merged.row_groups.extend(row_groups)
+        total += int(fmd.num_rows)
+    if merged is not None:
+        merged.num_rows = total
+    return merged
+
+
+def write_metadata(store: Store, fmd: FileMetaData) -> None:
+    """Write ``_common_metadata`` then ``_metadata`` (the commit point), each atomically."""
+    store.put_atomic(COMMON_METADATA, file_bytes(common_metadata(fmd)))
+    store.put_atomic(METADATA, file_bytes(fmd))
+
+
+def merge(files_or_dir, root=None, storage_options=None, filesystem=None) -> str:
+    """Write ``_metadata`` and ``_common_metadata`` for existing Parquet files.
+
+    ``files_or_dir``: a dataset directory (its part files: every non-hidden
+    ``*.parquet``/``.parq``/``.pq`` below it) or a list of files. ``root``: where
+    the metadata files go and what ``file_path`` is relative to (default: the
+    directory, or the files' common folder). The files' schemas must agree
+    (``SchemaMismatchError`` names the file and column otherwise). Returns the
+    path of ``_metadata``.
+    """
+    if isinstance(files_or_dir, (list, tuple)):
+        paths = [os.fspath(p) for p in files_or_dir]
+        if not paths:
+            raise ValueError("merge() needs at least one file")
+        if root is None:
+            root = _common_folder(paths)
+        store = Store(root, storage_options, filesystem)
+        rels = [_relative(store, p) for p in paths]
+    else:
+        inner = Store(files_or_dir, storage_options, filesystem)
+        store = inner if root is None else Store(root, storage_options, filesystem)
+        rels = [r if root is None else _relative(store, inner.path(r)) for r in inner.data_files()]
+    if not rels:
+        raise FileNotFoundError(f"no Parquet files to merge under {store.url}")
+    with store.lock():
+        fmd = collect(store, rels)
+        write_metadata(store, fmd)
+    return store.path(METADATA)
+
+
+def _common_folder(paths: list) -> str:
+    if "://" in paths[0]:
+        proto, _, rest = paths[0].partition("://")
+        folder = posixpath.commonpath([p.partition("://")[2] for p in paths])
+        if len(paths) == 1:
+            folder = posixpath.dirname(rest)
+        return f"{proto}://{folder}"
+    folder = os.path.commonpath([os.path.abspath(p) for p in paths])
+    return os.path.dirname(folder) if len(set(paths)) == 1 else folder
+
+
+def _relative(store: Store, path: str) -> str:
+    if store.local:
+        path = path[len("file://"):] if path.startswith("file://") else path
+        rel = os.path.relpath(os.path.abspath(path), store.root).replace(os.sep, "/")
+    else:
+        inner = store.fs._strip_protocol(path)
+        base = store.root.rstrip("/") + "/"
+        if not inner.startswith(base):
+            raise ValueError(f"{path} is not under the dataset root {store.url}")
+        rel = inner[len(base):]
+    if rel.startswith("../"):
+        raise ValueError(f"{path} is not under the dataset root {store.url}")
+    return rel
+
+
+__all__ = ["Store", "merge", "collect", "write_metadata", "read_metadata", "plan_for", "METADATA",
+           "COMMON_METADATA"]

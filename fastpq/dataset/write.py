@@ -1,0 +1,421 @@
+"""Writing and appending to hive-partitioned datasets; ``fastpq.write`` and ``fastpq.repair``.
+
+``write(path, df, file_scheme='hive', partition_on=[...])`` writes::
+
+    root/k1=v1/k2=v2/part.000000.<uuid12>.parquet     one part file per partition
+    root/_common_metadata                             schema + key-value metadata
+    root/_metadata                                    every row group, file_path relative to root
+
+Partition values are encoded as pyarrow and Hive do: ``str`` of the value
+(booleans ``true``/``false``, integral floats without ``.0``), then
+percent-encoded with nothing kept but letters, digits and ``_.-~``
+(pyarrow's default ``segment_encoding='uri'``); nulls (None, NaN, NaT) become
+``__HIVE_DEFAULT_PARTITION__``. Partition columns are not stored in the part
+files. Without ``partition_on`` the part files sit at the top level. A
+RangeIndex is not stored (rows of a dataset have no global order); any other
+index is stored as columns, as in single files.
+
+Every write, append or partition overwrite follows one protocol, whose commit
+point is the atomic replacement of ``_metadata`` (``Store.put_atomic``):
+
+1. lock the dataset (local: ``flock`` on the root directory) and recover a
+   journal left by a crash;
+2. read the dataset (``_metadata``, or the part files when there is none),
+   check the frame against its schema (``SchemaMismatchError``: nothing written);
+3. write the journal ``_fastpq_journal`` naming the part files about to be
+   written; write them under fresh names (a counter kept in ``_metadata`` plus
+   a random suffix: never an existing or orphaned name), each complete before
+   it appears (local: temporary file + rename);
+4. rewrite the journal with the files the change replaces and the CRC of the
+   new ``_metadata``; replace ``_common_metadata``, then ``_metadata``;
+5. delete the replaced files (``append='overwrite'``: those of the partitions
+   present in the new data; ``append=False``: the whole old dataset), remove
+   the journal.
+
+A crash before step 4's ``_metadata`` swap leaves the old ``_metadata``: the
+next write or ``fastpq.repair(root)`` deletes the listed new files (roll
+back). After it, the journal's CRC matches ``_metadata``: recovery deletes the
+replaced files (roll forward). Readers through ``_metadata`` see the old or
+the new dataset; readers that list the directory see new part files from the
+moment each is renamed into place, and replaced files until they are deleted.
+Other fsspec file systems: no lock (one writer at a time), atomicity as
+``Store.put_atomic`` describes.
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import uuid
+import zlib
+from urllib.parse import quote
+
+import numpy as np
+
+from ..append import check_frame, plan_for, repair_file, updated_key_value
+from ..errors import SchemaMismatchError
+from .metadata import (COMMON_METADATA, METADATA, PARTITIONS_KEY, Store, collect, common_metadata, file_bytes,
+                       file_path_of, located, parse_bytes, write_metadata)
+
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+JOURNAL = "_fastpq_journal"
+NEXT_PART_KEY = "fastpq:next_part"
+_TEMP = re.compile(r"(^|/)\.[^/]*\.fastpq-tmp$")
+
+
+# ---------------------------------------------------------------- public entry points
+
+def write(path, df, compression="snappy", row_group_offsets=None, write_index=None, stats="auto",
+          dictionary="auto", data_page_version=1, page_size=1 << 20, times="int64",
+          object_encoding="infer", custom_metadata=None, column_encoding=None, page_index=False,
+          page_checksum=False, sorting_columns=None, overwrite=True, storage_options=None,
+          partition_on=None, file_scheme="simple", append=False, nullable=None) -> None:
+    """Write the DataFrame ``df`` to a Parquet file or a hive-partitioned dataset.
+
+    file_scheme='simple' (default): one file, as ``fastpq.writer.write`` (see it for
+    every option); ``append=True`` appends to it in place, crash-safely.
+    file_scheme='hive': a dataset directory (see ``fastpq.dataset.write``);
+    ``partition_on``: columns whose values name the directories; ``append=True``
+    adds part files, ``append='overwrite'`` replaces the partitions present in
+    ``df``; ``row_group_offsets`` must then be an int (rows per row group);
+    ``overwrite=False`` refuses to replace a non-empty directory.
+    """
+    options = dict(compression=compression, stats=stats, dictionary=dictionary,
+                   data_page_version=data_page_version, page_size=page_size, custom_metadata=custom_metadata,
+                   column_encoding=column_encoding, page_index=page_index, page_checksum=page_checksum,
+                   sorting_columns=sorting_columns)
+    if file_scheme == "simple":
+        if partition_on:
+            raise ValueError("partition_on needs file_scheme='hive'")
+        from ..writer import write as write_file
+
+        return write_file(path, df, row_group_offsets=row_group_offsets, write_index=write_index, times=times,
+                          object_encoding=object_encoding, overwrite=overwrite, storage_options=storage_options,
+                          append=append, nullable=nullable, **options)
+    if file_scheme != "hive":
+        raise ValueError(f"file_scheme must be 'simple' or 'hive', not {file_scheme!r}")
+    return write_dataset(path, df, partition_on, append=append, overwrite=overwrite,
+                         storage_options=storage_options, row_group_offsets=row_group_offsets,
+                         write_index=write_index, times=times, object_encoding=object_encoding,
+                         nullable=nullable, **options)
+
+
+def repair(path, storage_options=None) -> str:
+    """Finish or roll back an interrupted append: of a local file (``fastpq.append``) or
+    of a dataset directory (this module). Returns what was done ('clean' if nothing)."""
+    store = Store(path, storage_options)
+    if store.is_dir():
+        with store.lock():
+            return recover(store, sweep=True)
+    if store.local:
+        return repair_file(store.root)
+    return "clean"
+
+
+def write_dataset(root, df, partition_on=None, append=False, overwrite=True, storage_options=None,
+                  filesystem=None, row_group_offsets=None, write_index=None, times="int64",
+                  object_encoding="infer", nullable=None, custom_metadata=None, **options) -> None:
+    """Write, append to (``append=True``) or overwrite partitions of (``append='overwrite'``)
+    the dataset at ``root`` (see the module docstring). ``options``: the file writer's
+    (compression, stats, dictionary, ...)."""
+    from ..frame.from_pandas import as_frame
+
+    df = as_frame(df)
+    if append not in (False, True, "overwrite"):
+        raise ValueError(f"append must be False, True or 'overwrite', not {append!r}")
+    if row_group_offsets is not None and (isinstance(row_group_offsets, bool)
+                                          or not isinstance(row_group_offsets, int)):
+        raise ValueError("a dataset's row_group_offsets must be an int: rows per row group")
+    partition_on = [partition_on] if isinstance(partition_on, str) else list(partition_on or [])
+    missing = [c for c in partition_on if c not in df.columns]
+    if missing:
+        raise ValueError(f"partition_on columns {missing} are not columns of the DataFrame")
+    store = Store(root, storage_options, filesystem)
+    if not append and not overwrite and store.is_dir() and store.files():
+        raise FileExistsError(f"{store.url} exists and is not empty, and overwrite=False")
+    store.makedirs("")
+    with store.lock():
+        recover(store)
+        job = _DatasetWrite(store, df, partition_on, append, custom_metadata,
+                            dict(options, row_group_offsets=row_group_offsets))
+        job.plan_from(write_index, object_encoding, times, nullable)
+        job.run()
+
+
+# ---------------------------------------------------------------- partitions
+
+def partition_value(value) -> str:
+    """The directory name part of one partition value (module docstring)."""
+    if _is_null(value):
+        return NULL_PARTITION
+    if isinstance(value, (bool, np.bool_)):
+        text = "true" if value else "false"
+    elif isinstance(value, (float, np.floating)):
+        text = repr(float(value))
+        text = text[:-2] if text.endswith(".0") else text
+    elif isinstance(value, bytes):
+        text = value.decode("utf-8", "backslashreplace")
+    else:
+        text = str(value)
+    return quote(text, safe="")
+
+
+def _is_null(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)          # NaN, NaT
+    except (TypeError, ValueError):          # pd.NA
+        return True
+
+
+def split(df, partition_on: list) -> list:
+    """[(relative directory, part DataFrame without the partition columns)] in key order."""
+    if not partition_on:
+        return [("", df)] if len(df) else []
+    keep = [i for i, c in enumerate(df.columns) if c not in set(partition_on)]
+    try:
+        groups = list(df.groupby(partition_on, dropna=False, observed=True, sort=True))
+    except TypeError:                        # keys of mixed types do not sort
+        groups = list(df.groupby(partition_on, dropna=False, observed=True, sort=False))
+    out = []
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        folder = "/".join(f"{quote(str(name), safe='')}={partition_value(v)}" for name, v in zip(partition_on, key))
+        out.append((folder, part.iloc[:, keep]))
+    return out
+
+
+def _partition_kinds(df, partition_on) -> list:
+    return [{"name": str(c), "kind": getattr(df[c].dtype, "kind", "O")} for c in partition_on]
+
+
+def _dataset_partitions(fmd) -> list | None:
+    """[{'name', 'kind'}] of the dataset's partition columns (None when unknown)."""
+    kv = {k.key: k.value for k in fmd.key_value_metadata or []}
+    if PARTITIONS_KEY in kv:
+        try:
+            return json.loads(kv[PARTITIONS_KEY])
+        except ValueError:
+            pass
+    if len(fmd.row_groups):
+        path = file_path_of(fmd.row_groups[0]) or ""
+        return [{"name": seg.split("=", 1)[0], "kind": None} for seg in path.split("/")[:-1] if "=" in seg]
+    return None
+
+
+# ---------------------------------------------------------------- the write
+
+class _DatasetWrite:
+    def __init__(self, store, df, partition_on, mode, custom_metadata, options):
+        self.store, self.df, self.partition_on, self.mode = store, df, partition_on, mode
+        self.custom = custom_metadata
+        self.options = options
+        self.old = read_dataset(store)
+
+    def plan_from(self, write_index, object_encoding, times, nullable) -> None:
+        from ..frame.from_pandas import build_plan
+
+        if self.mode and self.old is not None:
+            self._check_partitions()
+            self.data = self._data()
+            self.plan = plan_for(self.old, self.store.url)
+            check_frame(self.data, self.plan)
+        else:
+            self.data = self._data()
+            self.plan = build_plan(self.data, write_index, object_encoding, times, nullable)
+            self.plan.range_index = None
+
+    def _data(self):
+        keep = [i for i, c in enumerate(self.df.columns) if c not in set(self.partition_on)]
+        return self.df.iloc[:, keep]
+
+    def _check_partitions(self) -> None:
+        known = _dataset_partitions(self.old)
+        if known is None:
+            return
+        names = [p["name"] for p in known]
+        if not self.partition_on and names:
+            self.partition_on = names
+            missing = [c for c in names if c not in self.df.columns]
+            if missing:
+                raise SchemaMismatchError(f"the dataset is partitioned on {names}; the DataFrame lacks {missing}")
+        if [str(c) for c in self.partition_on] != names:
+            raise SchemaMismatchError(f"the dataset is partitioned on {names}, not {list(self.partition_on)}")
+        for p, new in zip(known, _partition_kinds(self.df, self.partition_on)):
+            if p.get("kind") and p["kind"] != new["kind"] and {p["kind"], new["kind"]} - {"i", "u"}:
+                raise SchemaMismatchError(f"partition column {p['name']!r}: the dataset's values have dtype kind "
+                                          f"{p['kind']!r}, the DataFrame's {self.df[p['name']].dtype}")
+
+    def run(self) -> None:
+        store = self.store
+        if self.mode == "overwrite" and not self.partition_on:
+            raise ValueError("append='overwrite' replaces partitions: it needs partition_on")
+        groups = [(folder, part) for folder, part in split(self.df, self.partition_on) if len(part)]
+        first = self._next_part()
+        tag = uuid.uuid4().hex[:12]
+        rels = [posixpath.join(folder, f"part.{first + i:06d}.{tag}.parquet") for i, (folder, _) in enumerate(groups)]
+        _put_journal(store, rels, [], None)
+        try:
+            row_groups, rows = [], 0
+            for rel, (_, part) in zip(rels, groups):
+                rgs, n = write_part(store, rel, part, self.plan, self.options)
+                row_groups += rgs
+                rows += n
+            fmd, replaced = self._metadata(row_groups, rows, first + len(rels), {f for f, _ in groups})
+            data = file_bytes(fmd)
+            _put_journal(store, rels, replaced, zlib.crc32(data))
+            store.put_atomic(COMMON_METADATA, file_bytes(common_metadata(fmd)))
+            store.put_atomic(METADATA, data)
+        except BaseException:
+            _roll_back(store, rels)
+            raise
+        for rel in replaced:
+            store.remove(rel)
+        store.remove_empty_dirs(replaced)
+        store.remove(JOURNAL)
+
+    def _next_part(self) -> int:
+        if self.old is None:
+            return 0
+        kv = {k.key: k.value for k in self.old.key_value_metadata or []}
+        try:
+            return int(kv[NEXT_PART_KEY])
+        except (KeyError, ValueError):
+            return len(self.old.row_groups)
+
+    def _metadata(self, row_groups, rows, next_part, folders):
+        """(new _metadata FileMetaData, part files it no longer references)."""
+        from .._thrift import KeyValue
+        from ..writer import file_metadata
+
+        old, replaced = self.old, []
+        if self.mode and old is not None:
+            fmd = old
+            if self.mode == "overwrite":
+                keep = []
+                for rg in old.row_groups:
+                    path = file_path_of(rg) or ""
+                    (replaced if posixpath.dirname(path) in folders else keep).append(rg)
+                replaced = sorted({file_path_of(rg) for rg in replaced})
+                fmd.row_groups = keep
+            fmd.row_groups.extend(row_groups)
+            fmd.num_rows = sum(int(rg.num_rows) for rg in fmd.row_groups) if self.mode == "overwrite" \
+                else int(old.num_rows) + rows
+            fmd.key_value_metadata = updated_key_value(old, self.plan, self.data, self.custom)
+        else:
+            fmd = file_metadata(self.plan, row_groups, rows, self.custom)
+            if old is not None:
+                replaced = sorted({file_path_of(rg) for rg in old.row_groups} | set(_listed(self.store)))
+        kv = {k.key: k.value for k in fmd.key_value_metadata or []}
+        if PARTITIONS_KEY not in kv and self.partition_on:
+            kv[PARTITIONS_KEY] = json.dumps(_partition_kinds(self.df, self.partition_on))
+        kv[NEXT_PART_KEY] = str(next_part)
+        fmd.key_value_metadata = [KeyValue(key=k, value=v) for k, v in kv.items()]
+        return fmd, [r for r in replaced if r]
+
+
+def _listed(store) -> list:
+    return store.data_files() if store.read(METADATA) is None else []
+
+
+def read_dataset(store):
+    """The dataset's FileMetaData: ``_metadata``, else its part files merged; None if empty."""
+    data = store.read(METADATA)
+    if data is not None:
+        return parse_bytes(data, store.path(METADATA))
+    return collect(store, store.data_files())
+
+
+def write_part(store, rel: str, part, plan, options: dict):
+    """Write one part file; returns its row groups (file_path set) and row count."""
+    from ..writer import ParquetWriter
+
+    store.makedirs(posixpath.dirname(rel))
+    options = dict(options)
+    custom = options.pop("custom_metadata", None)
+    tmp, f = None, None
+    if store.local:
+        target = store.path(rel)
+    else:
+        tmp = None if store.object_store else store.temp_name(rel)
+        f = target = store.fs.open(store.path(tmp or rel), "wb")
+    writer = ParquetWriter(target, plan, overwrite=False, custom_metadata=custom, **options)
+    try:
+        writer.write(part)
+        writer.close()
+        if f is not None:
+            f.close()
+            if tmp is not None:
+                store.fs.mv(store.path(tmp), store.path(rel))
+    except BaseException:
+        writer.abort()
+        if f is not None:
+            _discard(f)
+            store.remove(tmp or rel)
+        raise
+    return located([r.row_group for r in writer.results], rel), writer.num_rows
+
+
+def _discard(f) -> None:
+    try:
+        if hasattr(f, "discard"):
+            f.discard()
+        else:
+            f.close()
+    except Exception:  # noqa: BLE001 - cleaning up after another error
+        pass
+
+
+# ---------------------------------------------------------------- journal and recovery
+
+def _put_journal(store, new: list, delete: list, crc) -> None:
+    body = {"format": "fastpq-dataset-journal", "version": 1, "new": new, "delete": delete, "metadata_crc": crc}
+    store.put_atomic(JOURNAL, json.dumps(body).encode("utf-8"))
+
+
+def _roll_back(store, rels: list) -> None:
+    for rel in rels:
+        store.remove(rel)
+    store.remove_empty_dirs(rels)
+    _sync_common(store)
+    store.remove(JOURNAL)
+
+
+def _sync_common(store) -> None:
+    """Rewrite ``_common_metadata`` from ``_metadata`` (it may be one step ahead after a crash)."""
+    data = store.read(METADATA)
+    if data is not None:
+        store.put_atomic(COMMON_METADATA, file_bytes(common_metadata(parse_bytes(data, store.path(METADATA)))))
+
+
+def recover(store, sweep: bool = False) -> str:
+    """Finish (the new ``_metadata`` is in place) or roll back (it is not) a write
+    interrupted by a crash; then (or when ``sweep``) remove leftover temporary files of
+    fastpq (local datasets). Call under the lock."""
+    raw = store.read(JOURNAL)
+    result = "clean"
+    if raw is not None:
+        try:
+            journal = json.loads(raw)
+        except ValueError:
+            journal = {"new": [], "delete": [], "metadata_crc": None}
+        current = store.read(METADATA)
+        if journal.get("metadata_crc") is not None and current is not None and \
+                zlib.crc32(current) == journal["metadata_crc"]:
+            for rel in journal.get("delete", []):
+                store.remove(rel)
+            store.remove_empty_dirs(journal.get("delete", []))
+            _sync_common(store)
+            store.remove(JOURNAL)
+            result = "completed the interrupted write"
+        else:
+            _roll_back(store, journal.get("new", []))
+            result = "rolled back the interrupted write"
+    if store.local and (sweep or raw is not None):
+        temps = [rel for rel in store.files() if _TEMP.search(rel)]
+        for rel in temps:
+            store.remove(rel)
+        if temps and result == "clean":
+            result = "removed temporary files"
+    return result
