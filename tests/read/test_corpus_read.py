@@ -1,9 +1,8 @@
 """Every file pyarrow reads: fastpq's DataFrame equals pandas.read_parquet's (pyarrow engine).
 
 Walks the shared corpus (skipped when absent) and the committed test-data/.
-Files where fastpq deliberately differs, or where a feature is still missing,
-are listed in KNOWN with the reason; the test fails if one of them starts to
-match (so the list stays honest).
+Files where fastpq deliberately differs are listed in KNOWN with the reason;
+the test fails if one of them starts to match (so the list stays honest).
 """
 from __future__ import annotations
 
@@ -24,12 +23,6 @@ KNOWN = {
     "pyarrow_int96_timestamps.parquet": "INT96 values beyond datetime64[ns] (ARROW:schema says timestamp[ns]): "
                                         "pyarrow wraps them, fastpq keeps the unit that holds them (us)",
 }
-MISSING = {
-    # features not implemented yet: the test xfails instead of failing
-    "nested": "nested columns (lists, maps, structs) are not read yet",
-}
-
-
 def _files():
     return [p for p in corpus_files() + committed_files()]
 
@@ -43,27 +36,17 @@ def _expected(path):
             return None
 
 
-def _missing_feature(path) -> str | None:
-    pf = fastpq.ParquetFile(path)
-    if any(not f.is_leaf or f.max_rep > 0 for f in pf.schema.fields):
-        return "nested"
-    return None
-
-
 @pytest.mark.parametrize("path", _files(), ids=relative)
 def test_read_matches_pandas(path):
     expected = _expected(path)
     if expected is None:
         pytest.skip("pyarrow cannot read this file")
-    missing = _missing_feature(path)
     try:
         got = fastpq.ParquetFile(path).to_pandas()
         pd.testing.assert_frame_equal(got, expected)
     except (AssertionError, fastpq.UnsupportedFeatureError, fastpq.PrecisionError) as exc:
         if path.name in KNOWN:
             return
-        if missing:
-            pytest.xfail(MISSING[missing])
         raise exc
     else:
         assert path.name not in KNOWN, f"{path.name} now matches: remove it from KNOWN"
