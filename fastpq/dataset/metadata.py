@@ -27,7 +27,7 @@ import uuid
 from contextlib import contextmanager
 
 from .._thrift import FileMetaData
-from ..append import plan_for, same_leaf, describe_leaf
+from ..append.schema import describe_leaf, same_leaf
 from ..errors import SchemaMismatchError
 from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
@@ -305,7 +305,11 @@ def merge(files_or_dir, root=None, storage_options=None, filesystem=None) -> str
         rels = [r if root is None else _relative(store, inner.path(r)) for r in inner.data_files()]
     if not rels:
         raise FileNotFoundError(f"no Parquet files to merge under {store.url}")
+    from .write import recover
+
     with store.lock():
+        if recover(store) != "clean" and not isinstance(files_or_dir, (list, tuple)):
+            rels = [r for r in rels if store.exists(r)]       # a crashed write's part files are gone
         fmd = collect(store, rels)
         write_metadata(store, fmd)
     return store.path(METADATA)
@@ -337,5 +341,4 @@ def _relative(store: Store, path: str) -> str:
     return rel
 
 
-__all__ = ["Store", "merge", "collect", "write_metadata", "read_metadata", "plan_for", "METADATA",
-           "COMMON_METADATA"]
+__all__ = ["Store", "merge", "collect", "write_metadata", "read_metadata", "METADATA", "COMMON_METADATA"]

@@ -44,6 +44,7 @@ Other fsspec file systems: no lock (one writer at a time), atomicity as
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 import uuid
@@ -52,10 +53,11 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ..append import check_frame, plan_for, repair_file, updated_key_value
+from ..append import repair_file
+from ..append.schema import check_frame, check_names, plan_for, updated_key_value
 from ..errors import SchemaMismatchError
 from .metadata import (COMMON_METADATA, METADATA, PARTITIONS_KEY, Store, collect, common_metadata, file_bytes,
-                       file_path_of, located, parse_bytes, write_metadata)
+                       file_path_of, located, parse_bytes)
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 JOURNAL = "_fastpq_journal"
@@ -78,12 +80,15 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
     ``partition_on``: columns whose values name the directories; ``append=True``
     adds part files, ``append='overwrite'`` replaces the partitions present in
     ``df``; ``row_group_offsets`` must then be an int (rows per row group);
-    ``overwrite=False`` refuses to replace a non-empty directory.
+    ``overwrite=False`` refuses to replace a non-empty directory. ``append=True`` on an
+    existing directory appends to it as a dataset whatever ``file_scheme`` says.
     """
     options = dict(compression=compression, stats=stats, dictionary=dictionary,
                    data_page_version=data_page_version, page_size=page_size, custom_metadata=custom_metadata,
                    column_encoding=column_encoding, page_index=page_index, page_checksum=page_checksum,
                    sorting_columns=sorting_columns)
+    if file_scheme == "simple" and append and _is_directory(path, storage_options):
+        file_scheme = "hive"                  # appending to a dataset: its layout decides
     if file_scheme == "simple":
         if partition_on:
             raise ValueError("partition_on needs file_scheme='hive'")
@@ -98,6 +103,12 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
                          storage_options=storage_options, row_group_offsets=row_group_offsets,
                          write_index=write_index, times=times, object_encoding=object_encoding,
                          nullable=nullable, **options)
+
+
+def _is_directory(path, storage_options) -> bool:
+    if not isinstance(path, (str, os.PathLike)):
+        return False
+    return Store(path, storage_options).is_dir()
 
 
 def repair(path, storage_options=None) -> str:
@@ -219,6 +230,7 @@ class _DatasetWrite:
         if self.mode and self.old is not None:
             self._check_partitions()
             self.data = self._data()
+            check_names(self.data, self.old)
             self.plan = plan_for(self.old, self.store.url)
             check_frame(self.data, self.plan)
         else:

@@ -78,3 +78,28 @@ def test_two_appenders_and_a_polling_reader(tmp_path):
     assert not os.path.exists(fastpq.append.journal_path(path))
     print(f"\n{reads} consistent reads of {len(states)} different states during {2 * APPENDS} appends")
     assert reads >= 5 and len(states) >= 3
+
+
+def test_threads_appending_to_one_file(tmp_path):
+    """Threads of one process: each append opens its own descriptor, so flock serialises them too."""
+    import threading
+
+    path = str(tmp_path / "threads.parquet")
+    fastpq.write(path, frame(0, ROWS))
+    errors = []
+
+    def run(first):
+        try:
+            for k in range(15):
+                fastpq.write(path, frame(first + k, ROWS), append=True)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(first,)) for first in (1000, 2000, 3000)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    steps = _check_consistent(fastpq.ParquetFile(path))
+    assert sorted(steps) == [0] + [f + k for f in (1000, 2000, 3000) for k in range(15)]

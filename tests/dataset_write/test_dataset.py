@@ -176,3 +176,10 @@ def test_memory_filesystem(tmp_path):
     part = next(f for f in files if f.endswith(".parquet"))
     assert fastpq.ParquetFile("memory://" + part).num_rows > 0
     assert fastpq.repair(root) == "clean"
+
+
+def test_append_to_a_directory_is_a_dataset_append(tmp_path):
+    root = str(tmp_path / "ds")
+    fastpq.write(root, frame(1), file_scheme="hive", partition_on=["k"])
+    fastpq.write(root, frame(2), append=True)               # file_scheme left at 'simple'
+    assert_reads(root, want([frame(1), frame(2)]))

@@ -27,7 +27,11 @@ the *tail* and where the footer starts ``data_end``. An append:
    encoded; pandas metadata updated), appends a *commit record* to the
    journal (new size, where the new tail starts, the tail's CRC), fsyncs the
    journal, writes the tail, truncates to the new size, fsyncs the file;
-6. removes the journal and fsyncs the directory.
+6. removes the journal. The removal is not fsynced: a journal that comes back
+   after a power cut holds a commit record that matches the file, and recovery
+   just removes it again (the next append's journal, fsynced with the directory
+   before the file is touched, makes the removal durable anyway). One fsync in
+   six saved.
 
 Any exception (disk full, a conversion error in a later row group,
 KeyboardInterrupt) rolls back in process: truncate to ``data_end``, write
@@ -65,16 +69,14 @@ systems; object stores cannot modify a file (appending there raises
 from __future__ import annotations
 
 import io
-import json
 import os
 import struct
 import zlib
 from dataclasses import dataclass
 
-from .errors import CorruptFileError, SchemaMismatchError, UnsupportedFeatureError
-from .format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
-from ._thrift import Type
-from .format.schema import Logical, Schema
+from ..errors import CorruptFileError, UnsupportedFeatureError
+from ..format.footer import MAGIC, footer_bytes, read_footer_bytes
+from .schema import check_frame, check_names, footer_for_append, plan_for, updated_key_value
 
 JOURNAL_SUFFIX = ".fastpq-journal"
 _MAGIC = b"FPQJRNL1"
@@ -89,7 +91,8 @@ _READER_RETRIES = 5
 
 
 def journal_path(path: str) -> str:
-    folder, base = os.path.split(os.path.abspath(path))
+    """``.<name>.fastpq-journal`` beside the file (symlinks resolved: one journal per file)."""
+    folder, base = os.path.split(os.path.realpath(path))
     return os.path.join(folder, f".{base}{JOURNAL_SUFFIX}")
 
 
@@ -155,9 +158,9 @@ class Journal:
     def record(self) -> bytes:
         head = _HEAD.pack(_MAGIC, _VERSION, 0, self.dev, self.ino, self.old_size, self.data_end,
                           self.fingerprint, len(self.tail))
-        body = head + self.tail
-        body += _CRC.pack(zlib.crc32(body))
-        return body + b"\0" * (-len(body) % _BLOCK)
+        crc = zlib.crc32(self.tail, zlib.crc32(head))
+        size = len(head) + len(self.tail) + 4
+        return b"".join((head, self.tail, _CRC.pack(crc), b"\0" * (-size % _BLOCK)))
 
     @staticmethod
     def commit_record(new_size: int, tail_start: int, tail_crc: int) -> bytes:
@@ -287,19 +290,23 @@ def _lock(fd: int) -> None:
 
 def _lock_current(fd: int, path: str) -> int:
     """Lock ``fd``; if ``path`` was replaced meanwhile (a rewrite renamed a new file over
-    it), lock and return the file now at ``path`` instead."""
-    while True:
-        _lock(fd)
-        st = os.fstat(fd)
-        try:
-            now = os.stat(path)
-        except FileNotFoundError:
-            now = None
-        if now is not None and (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino):
-            return fd
-        new = os.open(path, os.O_RDWR)
+    it), lock and return the file now at ``path`` instead. Closes what it does not return."""
+    try:
+        while True:
+            _lock(fd)
+            st = os.fstat(fd)
+            try:
+                now = os.stat(path)
+            except FileNotFoundError:
+                now = None
+            if now is not None and (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino):
+                return fd
+            new = os.open(path, os.O_RDWR)
+            os.close(fd)
+            fd = new
+    except BaseException:
         os.close(fd)
-        fd = new
+        raise
 
 
 def _recover(fd: int, f, path: str) -> str:
@@ -377,7 +384,7 @@ def append_file(path, df, options, row_group_offsets=None, sorting_columns=None,
     not exist, ``create()`` writes it (it must raise FileExistsError rather than
     replace a file that appeared meanwhile: then ``df`` is appended to that one).
     """
-    from .frame.from_pandas import as_frame
+    from ..frame.from_pandas import as_frame
 
     path = local_path(path, storage_options)
     df = as_frame(df)
@@ -391,8 +398,8 @@ def append_file(path, df, options, row_group_offsets=None, sorting_columns=None,
             return
         except FileExistsError:
             fd = os.open(path, os.O_RDWR)
+    fd = _lock_current(fd, path)
     try:
-        fd = _lock_current(fd, path)
         with open(fd, "rb", buffering=0, closefd=False) as f:
             _recover(fd, f, path)
             _Append(fd, f, path, df, options, threads).run(row_group_offsets, sorting_columns, custom_metadata)
@@ -406,14 +413,15 @@ class _Append:
     def __init__(self, fd, f, path, df, options, threads):
         self.fd, self.f, self.path, self.df, self.options, self.threads = fd, f, path, df, options, threads
         self.size = os.fstat(fd).st_size
-        footer = read_footer_bytes(f, self.size, path)
-        self.data_end = self.size - len(footer) - 8
-        self.fmd = parse_file_metadata(footer, path)
+        self.footer = read_footer_bytes(f, self.size, path)
+        self.data_end = self.size - len(self.footer) - 8
+        self.fmd = footer_for_append(self.footer, path)
+        check_names(df, self.fmd)
         self.plan = plan_for(self.fmd, path)
         self.journal = None
 
     def run(self, row_group_offsets, sorting_columns, custom_metadata) -> None:
-        from .writer import _row_group_starts, resolve_sorting_columns, write_page_indexes
+        from ..writer import _row_group_starts, resolve_sorting_columns, write_page_indexes
 
         df, plan = self.df, self.plan
         check_frame(df, plan)
@@ -442,12 +450,16 @@ class _Append:
             OPS.fsync(self.fd)
             tail = self._tail([r.row_group for r in results], custom_metadata)
             self._commit(tail, end)
-        except BaseException:
-            self._rollback()
+        except BaseException as exc:
+            try:
+                self._rollback()
+            except BaseException as again:  # noqa: BLE001 - the original error matters more
+                exc.add_note(f"fastpq could not roll the append back ({again!r}); its journal stays: "
+                             "fastpq.repair(path), a reader or the next append restores the file")
             raise
 
     def _encode(self, bounds, offset, sorting):
-        from .writer import write_row_group
+        from ..writer import write_row_group
 
         a, b = bounds
         sink = io.BytesIO()
@@ -456,8 +468,8 @@ class _Append:
 
     def _begin(self) -> None:
         st = os.fstat(self.fd)
-        self.journal = Journal(st.st_dev, st.st_ino, self.size, self.data_end, fingerprint(self.f, self.data_end),
-                               _pread(self.f, self.data_end, self.size - self.data_end))
+        tail = b"".join((self.footer, struct.pack("<I", len(self.footer)), MAGIC))
+        self.journal = Journal(st.st_dev, st.st_ino, self.size, self.data_end, fingerprint(self.f, self.data_end), tail)
         jpath = journal_path(self.path)
         self._record = self.journal.record()
         try:
@@ -483,8 +495,11 @@ class _Append:
         OPS.pwrite(self.fd, tail, start)
         OPS.truncate(self.fd, new_size)
         OPS.fsync(self.fd)
-        self.journal = None
-        _drop(jpath)
+        self.journal = None                 # committed: the journal now says "new state"
+        try:
+            OPS.unlink(jpath)               # not fsynced: a journal that comes back after a power cut
+        except OSError:                     # matches the file, and recovery just removes it again
+            pass
 
     def _rollback(self) -> None:
         if self.journal is None:
@@ -492,196 +507,3 @@ class _Append:
         _restore(self.fd, self.journal)
         _drop(journal_path(self.path))
         self.journal = None
-
-
-# ---------------------------------------------------------------- plan, checks, metadata
-
-def plan_for(fmd, path):
-    """The WritePlan that writes row groups like the file's (UnsupportedFeatureError when
-    fastpq cannot reproduce its column types)."""
-    from .frame.pandas_meta import parse_pandas_metadata
-    from .frame.write_from_file import plan_from_file
-
-    schema = Schema(fmd.schema, path)
-    raw = {kv.key: kv.value for kv in fmd.key_value_metadata or []}.get("pandas")
-    meta = None
-    if raw:
-        try:
-            meta = parse_pandas_metadata(json.loads(raw))
-        except ValueError:
-            meta = None
-    try:
-        plan = plan_from_file(schema, meta)
-    except ValueError as exc:
-        raise UnsupportedFeatureError(f"cannot append to {path}: {exc}") from None
-    mine = Schema(plan.schema).columns
-    if len(mine) != len(schema.columns):
-        raise UnsupportedFeatureError(f"cannot append to {path}: its schema cannot be reproduced")
-    for a, b in zip(mine, schema.columns):
-        if not same_leaf(a, b):
-            raise UnsupportedFeatureError(
-                f"cannot append to {path}: column {'.'.join(b.path)!r} is stored as "
-                f"{describe_leaf(b)}, fastpq would write {describe_leaf(a)}")
-    return plan
-
-
-_TEXT = ("string", "enum", "json")
-
-
-def same_leaf(a, b) -> bool:
-    """Two leaves store values alike: path, physical type, levels, logical type (STRING,
-    ENUM and JSON alike; INT(32|64, signed) on INT32|INT64 alike with no annotation)."""
-    if (a.path, a.physical_type, a.type_length, a.max_def, a.max_rep) != \
-            (b.path, b.physical_type, b.type_length, b.max_def, b.max_rep):
-        return False
-    la, lb = _plain_logical(a), _plain_logical(b)
-    return la == lb or (la.kind in _TEXT and lb.kind in _TEXT)
-
-
-def _plain_logical(node):
-    lg = node.logical
-    if lg.kind == "int" and lg.signed and (node.physical_type, lg.bit_width) in ((Type.INT32, 32), (Type.INT64, 64)):
-        return Logical()
-    return lg
-
-
-def describe_leaf(node) -> str:
-    from .format.schema import TYPE_NAMES
-
-    rep = {0: "required", 1: "optional", 2: "repeated"}.get(node.repetition, "?")
-    return f"{rep} {TYPE_NAMES.get(node.physical_type, node.physical_type)} {node.logical}".strip()
-
-
-def check_frame(df, plan) -> None:
-    """SchemaMismatchError unless ``df`` can be appended with ``plan``: columns, order and
-    types (``frame.from_pandas.check_frame``), categorical order, nulls in REQUIRED
-    columns, and the index (a RangeIndex file takes a RangeIndex of the same name;
-    stored index levels take levels of the same names and types)."""
-    from .frame.from_pandas import check_frame as check_columns
-    from .frame.from_pandas import plan_series
-
-    _check_types(df, plan)
-    check_columns(df, plan)
-    _check_index(df, plan)
-    for col, s in plan_series(df, plan):
-        if col.ft.kind == "category":
-            ordered = bool(getattr(s.dtype, "ordered", False))
-            if ordered != bool(col.ft.ordered):
-                raise SchemaMismatchError(
-                    f"column {col.field_name!r}: the file has {'an ordered' if col.ft.ordered else 'an unordered'} "
-                    f"categorical, the DataFrame has dtype {s.dtype} (ordered={ordered})")
-        if not col.ft.nullable:
-            nulls = int(s.isna().sum())
-            if nulls:
-                raise SchemaMismatchError(
-                    f"column {col.field_name!r}: the file has {col.ft.describe()} (REQUIRED: no nulls), "
-                    f"the DataFrame has dtype {s.dtype} with {nulls} nulls")
-
-
-def _check_types(df, plan) -> None:
-    """Column types, named in full (``check_columns`` says 'category' for any categorical)."""
-    from .frame.pandas_meta import column_name_to_string
-    from .frame.write_convert import field_type_of
-
-    for i, (label, col) in enumerate(zip(df.columns, plan.data_columns)):
-        s = df.iloc[:, i]
-        if column_name_to_string(label) != col.field_name or s.dtype == object or col.ft.kind == "null":
-            continue
-        times = "int96" if col.ft.kind == "int96" else "int64"
-        try:
-            found = field_type_of(s.iloc[:0], col.field_name, None, times)
-        except TypeError:
-            continue
-        if not _compatible(col.ft, found):
-            raise SchemaMismatchError(f"column {col.field_name!r}: the file has {col.ft.describe()}, "
-                                      f"the DataFrame has {found.describe()} (dtype {s.dtype})")
-
-
-def _check_index(df, plan) -> None:
-    from .frame.from_pandas import build_plan
-
-    stored = [c for c in plan.columns if c.is_index]
-    if plan.range_index is not None:
-        mine = build_plan(df.iloc[:0, :0], write_index=None).range_index
-        name = plan.range_index.get("name")
-        if mine is None or mine.get("name") != name:
-            found = f"a RangeIndex named {mine.get('name')!r}" if mine else f"an index of dtype {df.index.dtype}"
-            raise SchemaMismatchError(f"index: the file has a RangeIndex named {name!r}, the DataFrame has {found}")
-        return
-    if not stored:
-        return
-    mine = [c for c in build_plan(df.iloc[:, :0], write_index=True).columns if c.is_index]
-    theirs = sorted(stored, key=lambda c: c.index_level)
-    if [c.field_name for c in mine] != [c.field_name for c in theirs]:
-        raise SchemaMismatchError(f"index: the file stores index levels {[c.field_name for c in theirs]}, "
-                                  f"the DataFrame has {[c.field_name for c in mine]}")
-    for new, old in zip(mine, theirs):
-        if new.ft.kind in ("null", "bytes") or new.source_dtype == object:
-            continue              # object levels: checked value by value when converted
-        if not _compatible(old.ft, new.ft):
-            raise SchemaMismatchError(f"index level {old.field_name!r}: the file has {old.ft.describe()}, "
-                                      f"the DataFrame has dtype {new.source_dtype}")
-
-
-def _compatible(planned, found) -> bool:
-    if planned.kind == "category" and found.kind == "category":
-        return _compatible(planned.children[0][1], found.children[0][1])
-    if planned.kind == "str" and found.kind == "str":
-        return True
-    return planned.with_nullable(True) == found.with_nullable(True)
-
-
-def updated_key_value(fmd, plan, df, custom_metadata=None) -> list:
-    """The file's key-value metadata after appending ``df``: the pandas metadata's
-    RangeIndex extended and categorical entries merged, custom keys updated, and
-    ARROW:schema (which embeds the pandas metadata) re-serialised. Other keys stay."""
-    from ._thrift import KeyValue
-    from .frame.write_arrow_schema import arrow_schema
-
-    kv = {item.key: item.value for item in fmd.key_value_metadata or []}
-    if kv.get("pandas"):
-        kv["pandas"] = _updated_pandas(kv["pandas"], plan, df)
-    for key, value in (custom_metadata or {}).items():
-        kv[str(key)] = value if isinstance(value, str) else (
-            value.decode("utf-8") if isinstance(value, bytes) else str(value))
-    categorical = any(c.ft.kind == "category" for c in plan.columns)
-    if "ARROW:schema" in kv and (kv.get("pandas") or categorical):
-        embedded = {k: v for k, v in kv.items() if k != "ARROW:schema"}
-        kv["ARROW:schema"] = arrow_schema([(c.field_name, _arrow_ft(c.ft)) for c in plan.columns], embedded)
-        kv["ARROW:schema"] = kv.pop("ARROW:schema")          # last, as writers put it
-    return [KeyValue(key=k, value=v) for k, v in kv.items()]
-
-
-def _arrow_ft(ft):
-    """Dictionary indices as int32 once row groups may carry different dictionaries:
-    readers that unify them (pyarrow) overflow a narrower index type."""
-    from dataclasses import replace
-
-    return replace(ft, bits=max(ft.bits, 32)) if ft.kind == "category" else ft
-
-
-def _updated_pandas(raw: str, plan, df) -> str:
-    try:
-        meta = json.loads(raw)
-    except ValueError:
-        return raw
-    if not isinstance(meta, dict):
-        return raw
-    n = len(df)
-    for entry in meta.get("index_columns") or []:
-        if isinstance(entry, dict) and entry.get("kind") == "range":
-            step = int(entry.get("step", 1))
-            entry["stop"] = int(entry.get("stop", 0)) + step * n
-    entries = {e.get("field_name"): e for e in meta.get("columns") or [] if isinstance(e, dict)}
-    for i, col in enumerate(plan.data_columns):
-        entry = entries.get(col.field_name)
-        if col.ft.kind != "category" or entry is None or not hasattr(df.iloc[:, i], "cat"):
-            continue
-        s = df.iloc[:, i]
-        md = entry.get("metadata") if isinstance(entry.get("metadata"), dict) else {}
-        md["num_categories"] = max(int(md.get("num_categories") or 0), len(s.cat.categories))
-        entry["metadata"] = md
-        old_bits = str(entry.get("numpy_type") or "int8").removeprefix("int")
-        bits = max(int(old_bits) if old_bits.isdigit() else 8, s.cat.codes.dtype.itemsize * 8)
-        entry["numpy_type"] = f"int{bits}"
-    return json.dumps(meta)
