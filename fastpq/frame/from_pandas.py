@@ -252,7 +252,8 @@ def _pandas_entry(col: PlannedColumn) -> dict:
 
 
 _LOGICAL = {"bool": "bool", "str": "unicode", "bytes": "bytes", "decimal": "decimal", "date": "date",
-            "time": "time", "null": "empty", "uuid": "object", "struct": "object", "map": "object"}
+            "time": "time", "null": "empty", "uuid": "object", "struct": "object", "map": "object",
+            "fixed_bytes": "bytes"}
 
 
 def logical_name(ft: FieldType) -> str:

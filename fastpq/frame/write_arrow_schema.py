@@ -143,6 +143,8 @@ def _arrow_type(ft: FieldType, ids):
         return _T["decimal"], _t(("i32", ft.precision), ("i32", ft.scale), ("i32", bits)), []
     if k == "uuid":
         return _T["fixed_binary"], _t(("i32", 16)), []
+    if k == "fixed_bytes":
+        return _T["fixed_binary"], _t(("i32", ft.width)), []
     if k == "null":
         return _T["null"], _t(), []
     if k == "list":

@@ -238,6 +238,8 @@ def _object_values(dense, ft: FieldType, name):
         return wo.time_values(dense, name)
     if k == "uuid":
         return wo.uuid_values(dense, name)
+    if k == "fixed_bytes":
+        return wo.fixed_bytes_values(dense, ft.width, name)
     if k == "null":
         if len(dense):
             raise TypeError(f"column {name!r}: values in a column of all-null type")

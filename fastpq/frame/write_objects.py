@@ -230,6 +230,17 @@ def uuid_values(dense, name) -> np.ndarray:
     return np.frombuffer(raw, np.uint8).reshape(len(dense), 16)
 
 
+def fixed_bytes_values(dense, width: int, name) -> np.ndarray:
+    """(n, width) uint8 of bytes values that all have length ``width``."""
+    try:
+        raw = b"".join(bytes(v) for v in dense)
+    except TypeError:
+        raise TypeError(f"column {name!r}: expected bytes values") from None
+    if len(raw) != width * len(dense) or any(len(v) != width for v in dense):
+        raise TypeError(f"column {name!r}: values must be bytes of length {width} (FIXED_LEN_BYTE_ARRAY({width}))")
+    return np.frombuffer(raw, np.uint8).reshape(len(dense), width)
+
+
 def scalar_values(dense, ft: FieldType, name) -> np.ndarray:
     """Python ints / floats / bools as a numpy array of the field's dtype."""
     dtype = {"int": np.int64, "float": np.float64, "bool": np.bool_}[ft.kind]

@@ -22,6 +22,8 @@ time        INT64 + TIME(MICROS, isAdjustedToUTC=false)
 decimal     INT32 (precision <= 9), INT64 (<= 18), else FIXED_LEN_BYTE_ARRAY of
             the fewest bytes, + DECIMAL(precision, scale)
 uuid        FIXED_LEN_BYTE_ARRAY(16) + UUID
+fixed_bytes FIXED_LEN_BYTE_ARRAY(width), no annotation (bytes values of that length;
+            chosen only when appending to such a column: pandas has no dtype for it)
 null        INT32 + UNKNOWN (every value null)
 category    the type of the categories (children[0]), dictionary-encoded
 list        3-level LIST: ``<name> (LIST) { repeated group list { element } }``
@@ -60,6 +62,7 @@ class FieldType:
     children: tuple = ()           # ((name, FieldType), ...) for list/map/struct/category
     ordered: bool = False          # category
     large: bool = False            # str / bytes: Arrow large_string (pandas' pyarrow storage)
+    width: int | None = None       # fixed_bytes: the FIXED_LEN_BYTE_ARRAY length
 
     def with_nullable(self, nullable: bool) -> "FieldType":
         return replace(self, nullable=nullable)
@@ -77,6 +80,8 @@ class FieldType:
             return f"timestamp[{self.pandas_unit or self.unit}{', ' + self.tz if self.tz else ''}]"
         if self.kind == "decimal":
             return f"decimal({self.precision},{self.scale})"
+        if self.kind == "fixed_bytes":
+            return f"fixed_len_byte_array({self.width})"
         if self.kind in NESTED or self.kind == "category":
             inner = ", ".join(f"{n}: {t.describe()}" for n, t in self.children)
             return f"{self.kind}<{inner}>"
@@ -154,6 +159,8 @@ def _leaf_element(name: str, ft: FieldType, rep: int) -> SchemaElement:
                      logicalType=LogicalType(DECIMAL=DecimalType(precision=ft.precision, scale=ft.scale)))
     if k == "uuid":
         return _leaf(name, rep, Type.FIXED_LEN_BYTE_ARRAY, type_length=16, logicalType=LogicalType(UUID=UUIDType()))
+    if k == "fixed_bytes":
+        return _leaf(name, rep, Type.FIXED_LEN_BYTE_ARRAY, type_length=ft.width)
     if k == "null":
         return _leaf(name, rep, Type.INT32, logicalType=LogicalType(UNKNOWN=NullType()))
     raise ValueError(f"no Parquet type for {ft.kind!r}")
@@ -205,7 +212,7 @@ def sort_order(ft: FieldType) -> tuple[str, bool]:
         return write_stats.BOOL, False
     if k in ("str", "bytes"):
         return write_stats.BYTES, k == "str"
-    if k == "uuid":
+    if k in ("uuid", "fixed_bytes"):
         return write_stats.FIXED, False
     if k == "decimal":
         return (write_stats.SIGNED_FIXED if ft.precision > 18 else write_stats.NUMERIC), False

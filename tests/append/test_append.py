@@ -307,3 +307,19 @@ def test_append_to_a_file_without_row_groups(tmp_path):
     fastpq.write(path, frame(2), append=True)
     assert canon(read_pyarrow(path)).equals(expected([frame(1), frame(2)]))
     assert canon(read_fastpq(path)).equals(expected([frame(1), frame(2)]))
+
+
+def test_append_to_a_fixed_len_byte_array_column(tmp_path):
+    """A plain FIXED_LEN_BYTE_ARRAY column (no logical type) reads as bytes and takes bytes of its length."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "f.parquet"
+    pq.write_table(pa.table({"x": pa.array([b"abcd", None], pa.binary(4)), "i": [1, 2]}), path)
+    df = fastpq.read_parquet(path)
+    fastpq.write(path, df, append=True)
+    assert pq.read_table(path).column("x").to_pylist() == [b"abcd", None] * 2
+    before = path.read_bytes()
+    with pytest.raises(fastpq.SchemaMismatchError, match="length 4"):
+        fastpq.write(path, pd.DataFrame({"x": [b"abc"], "i": [3]}), append=True)
+    assert path.read_bytes() == before
