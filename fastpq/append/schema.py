@@ -270,17 +270,9 @@ def updated_key_value(fmd, plan, df, custom_metadata=None) -> list:
     categorical = any(c.ft.kind == "category" for c in plan.columns)
     if "ARROW:schema" in kv and (kv.get("pandas") or categorical):
         embedded = {k: v for k, v in kv.items() if k != "ARROW:schema"}
-        kv["ARROW:schema"] = arrow_schema([(c.field_name, _arrow_ft(c.ft)) for c in plan.columns], embedded)
+        kv["ARROW:schema"] = arrow_schema([(c.field_name, c.ft) for c in plan.columns], embedded)
         kv["ARROW:schema"] = kv.pop("ARROW:schema")          # last, as writers put it
     return [KeyValue(key=k, value=v) for k, v in kv.items()]
-
-
-def _arrow_ft(ft):
-    """Dictionary indices as int32 once row groups may carry different dictionaries:
-    readers that unify them (pyarrow) overflow a narrower index type."""
-    from dataclasses import replace
-
-    return replace(ft, bits=max(ft.bits, 32)) if ft.kind == "category" else ft
 
 
 def _updated_pandas(raw: str, plan, df) -> str:

@@ -163,7 +163,9 @@ def _field(name: str, ft: FieldType, ids) -> Table:
     dictionary = None
     if ft.kind == "category":
         values = ft.children[0][1]
-        index_bits = ft.bits if ft.bits in (8, 16, 32, 64) else 32
+        # int32 at least: a ParquetWriter or an append may bring more categories later, and
+        # readers that unify row groups' dictionaries (pyarrow) overflow a narrower index
+        index_bits = ft.bits if ft.bits == 64 else 32
         encoding = _t(("i64", next(ids)), ("table", _t(("i32", index_bits), ("bool", True))),
                       ("bool", ft.ordered))
         dictionary = ("table", encoding)

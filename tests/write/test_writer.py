@@ -187,3 +187,16 @@ def test_import_fastpq_stays_light():
             "assert callable(fastpq.write)\n"
             "assert 'numba' not in sys.modules and 'pyarrow' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_parquet_writer_categories_growing_past_int8(tmp_path):
+    """Row groups with more categories than the first frame's int8 codes hold: pyarrow unifies them."""
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "f.parquet"
+    with fastpq.ParquetWriter(path, pd.DataFrame({"c": pd.Categorical(["a"])})) as writer:
+        writer.write(pd.DataFrame({"c": pd.Categorical(["a", "b"])}))
+        writer.write(pd.DataFrame({"c": pd.Categorical([f"x{i}" for i in range(300)])}))
+    got = pq.read_table(path).to_pandas()["c"]
+    assert list(got.astype(str)) == ["a", "b"] + [f"x{i}" for i in range(300)]
+    assert list(fastpq.read_parquet(path)["c"].astype(str)) == list(got.astype(str))
