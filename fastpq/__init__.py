@@ -10,6 +10,8 @@ from .errors import (
     ChecksumError,
     CorruptFileError,
     EncryptedFileError,
+    FilterError,
+    FilterTypeError,
     ParquetError,
     PartitionError,
     PrecisionError,
@@ -36,6 +38,10 @@ def __getattr__(name):
         from .dataset.metadata import merge
 
         return merge
+    if name == "ParquetDataset":  # imports pandas
+        from .dataset.read import ParquetDataset
+
+        return ParquetDataset
     if name == "read_parquet":  # imports pandas (its no_default is the dtype_backend default)
         from .api import read_parquet
 
@@ -46,6 +52,7 @@ __all__ = [
     "read_parquet",
     "ParquetFile",
     "ParquetFileView",
+    "ParquetDataset",
     "ParquetWriter",
     "write",
     "repair",
@@ -57,6 +64,8 @@ __all__ = [
     "UnsupportedFeatureError",
     "SchemaMismatchError",
     "PartitionError",
+    "FilterError",
+    "FilterTypeError",
     "PrecisionError",
     "ArrowSchemaWarning",
     "PandasMetadataWarning",

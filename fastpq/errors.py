@@ -70,3 +70,11 @@ class PrecisionError(ParquetError, ValueError):
 
 class ChecksumError(CorruptFileError):
     """A page's CRC-32 does not match its bytes."""
+
+
+class FilterError(ParquetError, ValueError):
+    """A ``filters`` expression is malformed or names a column the data does not have."""
+
+
+class FilterTypeError(FilterError, TypeError):
+    """A filter compares a column with a value of a type it cannot be compared with."""

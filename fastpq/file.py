@@ -149,6 +149,31 @@ class ParquetFile(_RowGroupReads):
         self.schema = Schema(self.metadata.schema, self.path)
         self._check()
 
+    @classmethod
+    def from_metadata(cls, source, metadata, *, schema=None, file_size=None, footer_size=0) -> "ParquetFile":
+        """A ParquetFile whose footer is already known (a dataset's ``_metadata``, or a footer
+        fetched by the dataset layer): no I/O here. ``file_size`` None: asked of the source
+        on first use (chunk bounds checks); ``schema``: a Schema shared by many files."""
+        self = cls.__new__(cls)
+        self.source = source if isinstance(source, Source) else Source(source)
+        self.path = self.source.name
+        self.metadata = metadata
+        self.schema = schema if schema is not None else Schema(metadata.schema, self.path)
+        self.footer_size = footer_size
+        self._file_size = file_size
+        self._check()
+        return self
+
+    @property
+    def file_size(self) -> int:
+        if self._file_size is None:
+            self._file_size = self.source.size
+        return self._file_size
+
+    @file_size.setter
+    def file_size(self, value) -> None:
+        self._file_size = value
+
     def _check(self) -> None:
         md = self.metadata
         if md.num_rows < 0:

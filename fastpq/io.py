@@ -15,7 +15,7 @@ from contextlib import contextmanager, nullcontext
 class Source:
     """A readable Parquet source: path, URL, file-like object or bytes."""
 
-    def __init__(self, source, storage_options=None, filesystem=None):
+    def __init__(self, source, storage_options=None, filesystem=None, size=None):
         self.fs = None
         self.fs_path = None
         self._fileobj = None
@@ -38,7 +38,7 @@ class Source:
             else:
                 self.fs_path = path[len("file://"):] if path.startswith("file://") else path
                 self.is_local = True
-        self._size = None
+        self._size = None if size is None else int(size)  # known from a directory listing: no stat
 
     @property
     def size(self) -> int:
@@ -67,7 +67,16 @@ class Source:
                 yield f
 
     def read_range(self, start: int, length: int) -> bytes:
-        """Bytes [start, start + length) in one read."""
+        """Bytes [start, start + length) in one read.
+
+        Through fsspec this is ``cat_file`` with a byte range: one ranged GET on
+        object stores, where ``fs.open`` would first ask for the size (a HEAD)
+        and then read ahead a whole block (5 MB for s3fs) around the range.
+        """
+        if self.fs is not None and self._fileobj is None:
+            if length <= 0:
+                return b""
+            return self.fs.cat_file(self.fs_path, start=start, end=start + length)
         with self.open() as f:
             f.seek(start)
             return f.read(length)

@@ -13,9 +13,9 @@ LAYERS = {
     "format": 1,
     "column": 2,
     "frame": 3,
-    "file": 4, "reading": 4, "nested_reading": 4, "api": 6, "writer": 4, "io": 4, "append": 4,
+    "file": 4, "reading": 4, "nested_reading": 4, "api": 6, "writer": 4, "io": 4, "append": 4, "verify": 4,
     "dataset": 5,
-    "dask": 6, "cli": 6, "__init__": 6, "__main__": 6,
+    "dask": 6, "cli": 6, "cli_text": 6, "__init__": 6, "__main__": 6,
 }
 
 
@@ -98,5 +98,16 @@ def test_works_without_pyarrow(tmp_path):
         f"pf = fastpq.ParquetFile({str(path)!r})\n"
         "assert pf.num_rows == 3\n"
         "print(pf.schema, pf.dtypes)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_optional_dependencies_stay_optional():
+    """dask, distributed and tqdm are imported only by what needs them: not by ``import fastpq``,
+    nor by reading a dataset without ``progress=True``."""
+    code = (
+        "import sys, fastpq, fastpq.dataset.read\n"
+        "bad = [m for m in ('dask', 'distributed', 'tqdm', 's3fs') if m in sys.modules]\n"
+        "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,9 +1,11 @@
 """Value decoders: one registry from Encoding to a function with one signature.
 
-``decode(page_values, count, out, out_pos, dictionary) -> None`` decodes the
+``decode(page_values, count, out, out_pos, dictionary) -> end`` decodes the
 ``count`` non-null values of one data page (``page_values`` is the uint8
 values section, ending where the page ends) densely into ``out`` starting at
-slot ``out_pos``. ``out`` is a ``ValueBuffer`` (fixed-width, byte arrays,
+slot ``out_pos``, and returns where the encoded values end in ``page_values``
+(the reader checks that they fill the section: see ``check_consumed``).
+``out`` is a ``ValueBuffer`` (fixed-width, byte arrays,
 FIXED_LEN_BYTE_ARRAY rows, booleans, INT96 or dictionary codes). A negative
 kernel status raises ``KernelError``, which the column reader turns into a
 ``CorruptFileError`` with file, row group, column and offset.
@@ -89,19 +91,30 @@ class Int96Buffer:
 
 
 class ByteArrayBuffer:
-    """Byte arrays of one column chunk: int64 offsets (n + 1) and growable uint8 data."""
+    """Byte arrays of one column chunk: int64 offsets (n + 1) and growable uint8 data.
+
+    ``limit`` (None: none) caps the data: dictionary gathers and DELTA_BYTE_ARRAY prefixes
+    can expand a few stored bytes without bound, and the reader sets a limit from the
+    chunk's size (fastpq.column.reader.MAX_DECODED_RATIO) instead of letting them.
+    """
 
     kind = "bytes"
 
-    def __init__(self, n: int, capacity: int):
+    def __init__(self, n: int, capacity: int, limit: int | None = None):
         self.offsets = np.zeros(n + 1, np.int64)
         self.data = np.empty(max(capacity, 16), np.uint8)
+        self.limit = limit
 
     def reserve(self, pos: int, extra: int, expected_total: int = 0) -> None:
         """Make room for ``extra`` more data bytes after the value at slot ``pos`` (plus
         16 bytes of slack for the kernels' unconditional 16-byte moves); grow to
         ``expected_total`` at once when the caller can estimate the chunk's size."""
         need = int(self.offsets[pos]) + extra + SLACK
+        if self.limit is not None and need > self.limit + SLACK:
+            raise KernelError(-3, f"byte arrays of {need - SLACK:,} bytes from a column chunk that holds far "
+                                  f"less (limit {self.limit:,})")
+        if self.limit is not None:
+            expected_total = min(expected_total, self.limit)
         if need > len(self.data):
             grown = np.empty(max(need, 2 * len(self.data), expected_total + SLACK), np.uint8)
             grown[: self.offsets[pos]] = self.data[: self.offsets[pos]]
@@ -133,37 +146,40 @@ class CodesBuffer:
 def _plain(src, count, out, pos, dictionary_values):
     kind = out.kind
     if kind == "fixed":
-        check(plain.plain_decode_fixed(src, 0, count, out.width, out.raw, pos), "PLAIN values")
-    elif kind == "bool":
-        check(rle.plain_bool_decode(src, 0, len(src), count, out.values, pos), "PLAIN booleans")
-    elif kind == "int96":
-        check(plain.plain_decode_int96(src, 0, count, out.unit, out.values, out.overflow, pos), "INT96 values")
+        return check(plain.plain_decode_fixed(src, 0, count, out.width, out.raw, pos), "PLAIN values")
+    if kind == "bool":
+        return check(rle.plain_bool_decode(src, 0, len(src), count, out.values, pos), "PLAIN booleans")
+    if kind == "int96":
+        end = check(plain.plain_decode_int96(src, 0, count, out.unit, out.values, out.overflow, pos), "INT96 values")
         out.note_exactness(src, count)
-    elif kind == "bytes":
+        return end
+    if kind == "bytes":
         out.reserve(pos, len(src))
-        check(plain.plain_byte_array_decode(src, 0, count, out.offsets, pos, out.data), "PLAIN byte arrays")
-    else:
-        raise KernelError(-8, "PLAIN page in a column read as dictionary codes")
+        return check(plain.plain_byte_array_decode(src, 0, count, out.offsets, pos, out.data), "PLAIN byte arrays")
+    raise KernelError(-8, "PLAIN page in a column read as dictionary codes")
 
 
 # ------------------------------------------------------------------- dictionary
-def _indices(src, count) -> np.ndarray:
+def _indices(src, count) -> tuple:
+    """(indices, end of the encoded indices in ``src``)."""
     if count == 0:
-        return np.empty(0, np.int32)
+        return np.empty(0, np.int32), len(src)
     if len(src) < 1:
         raise KernelError(-1, "dictionary indices")
     bit_width = int(src[0])
     if bit_width > 32:
         raise KernelError(-2, "dictionary indices")
     indices = np.empty(count, np.int32)
-    check(rle.rle_hybrid_decode(src, 1, len(src), bit_width, count, indices, 0), "dictionary indices")
-    return indices
+    end = check(rle.rle_hybrid_decode(src, 1, len(src), bit_width, count, indices, 0), "dictionary indices")
+    if bit_width == 0:  # the decoder need not read the runs: find where they end (and that they are there)
+        end = check(rle.rle_hybrid_skip(src, 1, len(src), 0, count), "dictionary indices")
+    return indices, end
 
 
 def _dictionary(src, count, out, pos, dictionary_values):
     if dictionary_values is None:
         raise KernelError(-8, "dictionary-encoded page without a dictionary page")
-    indices = _indices(src, count)
+    indices, end = _indices(src, count)
     kind = out.kind
     size = dictionary_values.size
     dictionary_values = dictionary_values.values
@@ -183,27 +199,31 @@ def _dictionary(src, count, out, pos, dictionary_values):
               "dictionary gather")
     else:
         check(dictionary.dictionary_gather(dictionary_values, indices, out.values, pos), "dictionary gather")
+    return end
 
 
 # ------------------------------------------------------------------- others
 def _delta_binary_packed(src, count, out, pos, dictionary_values):
     if out.kind != "fixed" or out.values.dtype.kind != "i":
         raise KernelError(-8, "DELTA_BINARY_PACKED on a type other than INT32/INT64")
-    check(delta.delta_binary_packed_decode(src, 0, count, out.values, pos), "DELTA_BINARY_PACKED values")
+    return check(delta.delta_binary_packed_decode(src, 0, count, out.values, pos), "DELTA_BINARY_PACKED values")
 
 
 def _delta_length(src, count, out, pos, dictionary_values):
     if out.kind != "bytes":
         raise KernelError(-8, "DELTA_LENGTH_BYTE_ARRAY on a non-byte-array column")
     out.reserve(pos, len(src))
-    check(delta.delta_length_byte_array_decode(src, 0, count, out.offsets, pos, out.data),
-          "DELTA_LENGTH_BYTE_ARRAY values")
+    return check(delta.delta_length_byte_array_decode(src, 0, count, out.offsets, pos, out.data),
+                 "DELTA_LENGTH_BYTE_ARRAY values")
 
 
 def _delta_byte_array(src, count, out, pos, dictionary_values):
     if out.kind not in ("bytes", "fixed"):
         raise KernelError(-8, "DELTA_BYTE_ARRAY on an unsupported column type")
-    offsets, data, status = delta.delta_byte_array_decode_alloc(src, 0, count)
+    room = None
+    if out.kind == "bytes" and out.limit is not None:
+        room = out.limit - int(out.offsets[pos])
+    offsets, data, status = delta.delta_byte_array_decode_alloc(src, 0, count, room)
     if offsets is None:
         raise KernelError(int(status), "DELTA_BYTE_ARRAY values")
     if out.kind == "bytes":
@@ -215,6 +235,7 @@ def _delta_byte_array(src, count, out, pos, dictionary_values):
         if np.any(np.diff(offsets) != out.width):
             raise KernelError(-5, "DELTA_BYTE_ARRAY value of the wrong length")
         out.raw[pos * out.width:(pos + count) * out.width] = data[: count * out.width]
+    return int(status)
 
 
 def _byte_stream_split(src, count, out, pos, dictionary_values):
@@ -223,12 +244,22 @@ def _byte_stream_split(src, count, out, pos, dictionary_values):
     end = check(bss.byte_stream_split_decode(src, 0, count, out.width, out.raw, pos), "BYTE_STREAM_SPLIT values")
     if end != len(src):
         raise KernelError(-1, "BYTE_STREAM_SPLIT streams do not fill the page")
+    return end
 
 
 def _rle(src, count, out, pos, dictionary_values):
     if out.kind != "bool":
         raise KernelError(-8, "RLE values on a non-boolean column")
-    check(rle.rle_bool_decode(src, 0, len(src), count, out.values, pos), "RLE booleans")
+    return check(rle.rle_bool_decode(src, 0, len(src), count, out.values, pos), "RLE booleans")
+
+
+def check_consumed(end: int, src, count: int, what: str) -> None:
+    """The values of a page must fill its values section. Bytes left over that are not zeros mean
+    that the page was cut elsewhere than its writer cut it (a damaged header or level section, a
+    wrong count): reading on would give other values than were written. Zeros are padding
+    (fastparquet 0.8 wrote 8 zero bytes after the values of some pages)."""
+    if end < len(src) and (count or what == "dictionary page") and src[end:].any():
+        raise KernelError(-1, f"{what}: {len(src) - end} bytes of the page follow its {count} values")
 
 
 DECODERS = {

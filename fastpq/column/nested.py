@@ -36,8 +36,9 @@ from ..format.pages import BIT_PACKED, DictionaryPage, iter_pages
 from ..kernels import bitpack, levels, plain, rle, spaced
 from ..kernels.status import BAD_LEVEL
 from .decoders import (DECODERS, BoolBuffer, ByteArrayBuffer, Decoded, FixedBuffer, Int96Buffer, KernelError,
-                       check)
-from .reader import (_NUMPY, INT64_MIN, MAX_PAGE_FLOOR, MAX_PAGE_RATIO, FlatColumn, Int96Overflow,
+                       check, check_consumed)
+from .reader import (_NUMPY, INT64_MIN, MAX_DECODED_FLOOR, MAX_DECODED_RATIO, MAX_PAGE_FLOOR, MAX_PAGE_RATIO,
+                     FlatColumn, Int96Overflow,
                      _DICTIONARY_ENCODINGS, _check_utf8)
 
 
@@ -144,13 +145,14 @@ def repetitions(leaf) -> list:
 
 
 # ---------------------------------------------------------------------------- decoding
+LEVELS_FLOOR = 1 << 22   # level entries allocated up front whatever the row count (then doubled as pages come)
+
 @dataclass
 class LeafChunk:
     """One column chunk of a nested leaf: its levels decoded, its values spaced to its leaf slots."""
 
     levels: levels.NestedLevels
     buffer: object            # FixedBuffer / BoolBuffer / Int96Buffer (values[:n]) or ByteArrayBuffer
-    n_leaf_slots: int
 
 
 @dataclass
@@ -159,7 +161,6 @@ class LeafData:
 
     levels: levels.NestedLevels
     decoded: Decoded          # n = leaf slots; valid = leaf_valid
-    chunk_rows: list
 
 
 class NestedLeaf:
@@ -224,7 +225,10 @@ class NestedLeaf:
                 raise CorruptFileError(f"column chunk holds {lv.n_slots[0]} rows, the row group {ref.num_rows}",
                                        offset=ref.start)
             slots = int(lv.n_slots[-1])
-            buffer = self._new_buffer(slots, min(ref.total_uncompressed_size, 1 << 30))
+            buffer = self._new_buffer(slots, min(ref.total_uncompressed_size, 1 << 30,
+                                                 MAX_PAGE_RATIO * max(ref.length, 1)))
+            if buffer.kind == "bytes":  # gathers and prefixes must not expand beyond what the chunk holds
+                buffer.limit = max(MAX_DECODED_FLOOR, MAX_DECODED_RATIO * max(ref.length, 1))
             self._values_pass(pages, buffer, ref)
             self._space(buffer, slots, n_values, lv.leaf_valid)
         except KernelError as exc:
@@ -234,7 +238,7 @@ class NestedLeaf:
         except UnsupportedFeatureError as exc:
             raise type(exc)(f"{exc} (file {path}, row group {ref.row_group}, column {'.'.join(self.leaf.path)})") \
                 from None
-        self.chunks[index] = LeafChunk(lv, buffer, slots)
+        self.chunks[index] = LeafChunk(lv, buffer)
 
     def _levels_pass(self, data, ref, verify_crc):
         """Every page's levels decoded into arrays that grow as pages come (so a chunk claiming
@@ -242,7 +246,8 @@ class NestedLeaf:
         number of values each holds), the levels and the number of values."""
         leaf, info = self.leaf, self.info
         max_page = max(MAX_PAGE_FLOOR, MAX_PAGE_RATIO * max(ref.length, 1))
-        cap = min(ref.num_values, max(ref.num_rows, 1 << 16))
+        # room for what the chunk claims unless that is out of proportion to its rows (then grow)
+        cap = min(ref.num_values, max(8 * ref.num_rows, LEVELS_FLOOR))
         reps = np.empty(cap, self.level_dtype) if info.max_rep else None
         defs = np.empty(cap, self.level_dtype)
         pages = []
@@ -250,7 +255,7 @@ class NestedLeaf:
         page = None
         try:
             for page in iter_pages(data, ref.start, ref.codec, leaf.max_def, leaf.max_rep, ref.num_values,
-                                   verify_crc=verify_crc, max_page_size=max_page):
+                                   verify_crc=verify_crc, max_page_size=max_page, exact_end=ref.exact):
                 if isinstance(page, DictionaryPage):
                     pages.append((page, 0))
                     continue
@@ -289,7 +294,8 @@ class NestedLeaf:
                 decode = DECODERS.get(page.encoding)
                 if decode is None:
                     raise UnsupportedFeatureError(f"encoding {page.encoding} is not supported")
-                decode(page.buf[page.values_start:], k, buffer, n_values, dictionary)
+                src = page.buf[page.values_start:]
+                check_consumed(decode(src, k, buffer, n_values, dictionary), src, k, "values")
                 if self.utf8 and buffer.kind == "bytes" and page.encoding not in _DICTIONARY_ENCODINGS:
                     _check_utf8(buffer.offsets, n_values, n_values + k, buffer.data)
                 n_values += k
@@ -343,8 +349,7 @@ class NestedLeaf:
             values = parts[0] if len(parts) == 1 else np.concatenate(parts)
             decoded = Decoded(self.leaf, n, values=values, valid=leaf_valid, has_nulls=has_nulls,
                               int96_unit=first.unit if first.kind == "int96" else 0)
-        rows = [0 if c is None else int(c.levels.n_slots[0]) for c in self.chunks]
-        return LeafData(merged, decoded, rows)
+        return LeafData(merged, decoded)
 
     def _empty(self) -> LeafChunk:
         lv = levels.decode_nested_levels(np.zeros(0, self.level_dtype),
@@ -352,7 +357,7 @@ class NestedLeaf:
         buffer = self._new_buffer(0, 0)
         if buffer.kind == "bytes":
             buffer.offsets = buffer.offsets[:1]
-        return LeafChunk(lv, buffer, 0)
+        return LeafChunk(lv, buffer)
 
 
 def _grown(a: np.ndarray, n: int) -> np.ndarray:

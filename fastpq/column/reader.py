@@ -24,13 +24,21 @@ from ..errors import CorruptFileError, UnsupportedFeatureError
 from ..format.pages import BIT_PACKED, DictionaryPage, iter_pages
 from ..kernels import bitpack, levels, plain, rle, spaced, utf8
 from .decoders import (DECODERS, SLACK, BoolBuffer, ByteArrayBuffer, CodesBuffer, Decoded, Dictionary, FixedBuffer,
-                       Int96Buffer, KernelError, check)
+                       Int96Buffer, KernelError, check, check_consumed)
 
 INT64_MIN = np.iinfo(np.int64).min
 _NUMPY = {Type.INT32: np.int32, Type.INT64: np.int64, Type.FLOAT: np.float32, Type.DOUBLE: np.float64}
 _DICTIONARY_ENCODINGS = (Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY)
 MAX_PAGE_FLOOR = 64 << 20
 MAX_PAGE_RATIO = 4096
+# What a read may allocate for its decoded output, from row counts the footer claims: at most
+# MAX_DECODED_RATIO bytes per stored byte of the row groups read (1 GiB whatever their size).
+# Parquet has no intrinsic bound (an RLE run repeats a value 2**31 times in 5 bytes), so this is a
+# policy: it admits every file real writers produce (an all-null int64 page of 20,000 rows decodes
+# to 180 KB from ~30 bytes, ~6,000x), and turns a footer claiming billions of rows into a
+# CorruptFileError before anything is allocated, instead of a MemoryError or an exhausted machine.
+MAX_DECODED_FLOOR = 1 << 30
+MAX_DECODED_RATIO = 1 << 16
 
 
 @dataclass
@@ -45,6 +53,13 @@ class ChunkRef:
     codec: int
     num_values: int
     total_uncompressed_size: int
+    claimed_length: int | None = None  # total_compressed_size as the metadata says it
+
+    @property
+    def exact(self) -> bool:
+        """Whether ``length`` is the size the metadata gives (not cut to the file, nor extended
+        past an understated size): then the chunk's last page must end where it ends."""
+        return self.length == self.claimed_length
 
 
 def chunk_ref(chunk, leaf, row_group: int, row_start: int, num_rows: int, data_end: int, path) -> ChunkRef:
@@ -67,7 +82,56 @@ def chunk_ref(chunk, leaf, row_group: int, row_start: int, num_rows: int, data_e
         raise CorruptFileError(f"column chunk at offset {start} of {length} bytes lies outside the data", **where)
     length = min(length, data_end - start)  # some writers overstate it; pages are checked one by one
     return ChunkRef(row_group, row_start, num_rows, start, length, md.codec, md.num_values,
-                    md.total_uncompressed_size or 0)
+                    md.total_uncompressed_size or 0, md.total_compressed_size)
+
+
+def decoded_bytes_per_row(node) -> int:
+    """Bytes a top-level field's decoded output takes per row (per level entry for nested fields,
+    at least one per row): values, validity, offsets, levels."""
+    if not node.is_leaf or node.max_rep > 0:
+        return sum(16 + decoded_bytes_per_row_of_leaf(leaf) for leaf in node.leaves())
+    return decoded_bytes_per_row_of_leaf(node)
+
+
+def decoded_bytes_per_row_of_leaf(leaf) -> int:
+    ptype = leaf.physical_type
+    if ptype == Type.FIXED_LEN_BYTE_ARRAY:
+        width = max(leaf.type_length or 0, 0)
+    elif ptype == Type.INT96:
+        width = 9                       # int64 value + overflow flag
+    elif ptype == Type.BOOLEAN:
+        width = 1
+    elif ptype == Type.BYTE_ARRAY:
+        width = 8                       # an offset (the bytes themselves are bounded by the pages)
+    else:
+        width = np.dtype(_NUMPY.get(ptype, np.int64)).itemsize
+    return width + (leaf.max_def > 0)
+
+
+def check_claims(rows: int, bytes_per_row: int, stored_bytes, path=None) -> None:
+    """Raise CorruptFileError if ``rows`` rows of ``bytes_per_row`` decoded bytes each (what a read
+    is about to allocate, from the footer's row counts) are more than ``stored_bytes()`` bytes of
+    row groups could hold under fastpq's expansion limit (see MAX_DECODED_RATIO)."""
+    if rows < 0:  # row counts that overflow int64 when added up
+        raise CorruptFileError(f"the row groups read claim {rows:,} rows", path=path)
+    need = int(rows) * int(bytes_per_row)
+    if need <= MAX_DECODED_FLOOR:
+        return
+    stored_bytes = int(stored_bytes())
+    limit = max(MAX_DECODED_FLOOR, MAX_DECODED_RATIO * max(stored_bytes, 0))
+    if need > limit:
+        raise CorruptFileError(
+            f"the row groups read claim {rows:,} rows, {need:,} bytes once decoded, from {stored_bytes:,} stored "
+            f"bytes: beyond fastpq's limit of {MAX_DECODED_RATIO}x ({limit:,} bytes); the footer is corrupt "
+            "(or raise fastpq.column.reader.MAX_DECODED_RATIO)", path=path)
+
+
+def new_byte_arrays(ref) -> ByteArrayBuffer:
+    """The ByteArrayBuffer of one chunk: its first capacity from the chunk's uncompressed size
+    (a claim: at most what its pages could decompress to), its limit from the chunk's size."""
+    limit = max(MAX_DECODED_FLOOR, MAX_DECODED_RATIO * max(ref.length, 1))
+    capacity = min(ref.total_uncompressed_size, 1 << 30, MAX_PAGE_RATIO * max(ref.length, 1))
+    return ByteArrayBuffer(ref.num_rows, capacity, limit)
 
 
 class FlatColumn:
@@ -132,7 +196,7 @@ class FlatColumn:
         self.null_counts[index] = 0
         out = self.buffer
         if out is None:
-            out = ByteArrayBuffer(ref.num_rows, min(ref.total_uncompressed_size, 1 << 30))
+            out = new_byte_arrays(ref)
             self.chunks[index] = out
         base = 0 if out.kind == "bytes" else ref.row_start
         max_page = max(MAX_PAGE_FLOOR, MAX_PAGE_RATIO * max(ref.length, 1))
@@ -141,7 +205,7 @@ class FlatColumn:
         page = None
         try:
             for page in iter_pages(data, ref.start, ref.codec, self.leaf.max_def, 0, ref.num_values,
-                                   verify_crc=verify_crc, max_page_size=max_page):
+                                   verify_crc=verify_crc, max_page_size=max_page, exact_end=ref.exact):
                 if isinstance(page, DictionaryPage):
                     dictionary = self._dictionary(page)
                     if self.as_codes:
@@ -172,7 +236,8 @@ class FlatColumn:
         if decode is None:
             raise UnsupportedFeatureError(f"encoding {Encoding._VALUES_TO_NAMES.get(page.encoding, page.encoding)}"
                                           " is not supported")
-        decode(page.buf[page.values_start:], n_valid, out, out_pos, dictionary)
+        src = page.buf[page.values_start:]
+        check_consumed(decode(src, n_valid, out, out_pos, dictionary), src, n_valid, "values")
         if self.utf8 and out.kind == "bytes" and page.encoding not in _DICTIONARY_ENCODINGS:
             _check_utf8(out.offsets, out_pos, out_pos + n_valid, out.data)
         if n_valid < n:
@@ -212,9 +277,14 @@ class FlatColumn:
             raise KernelError(-8, f"dictionary page with encoding {page.encoding}")
         n = page.num_values
         ptype = self.leaf.physical_type
+        # the smallest encoded entry: a 4-byte length, 12 bytes, a bit; checked before allocating for n
+        least = {Type.BYTE_ARRAY: 4, Type.INT96: 12}.get(ptype)
+        if (least and n > len(page.buf) // least) or (ptype == Type.BOOLEAN and n > 8 * len(page.buf)):
+            raise KernelError(-1, "dictionary page")
         if ptype == Type.BYTE_ARRAY:
             buf = ByteArrayBuffer(n, len(page.buf) + SLACK)  # slack kept: the gather kernel's fast path
-            check(plain.plain_byte_array_decode(page.buf, 0, n, buf.offsets, 0, buf.data), "dictionary page")
+            end = check(plain.plain_byte_array_decode(page.buf, 0, n, buf.offsets, 0, buf.data), "dictionary page")
+            check_consumed(end, page.buf, n, "dictionary page")
             if self.utf8:
                 _check_utf8(buf.offsets, 0, n, buf.data)
             return Dictionary((buf.offsets, buf.data), n)
@@ -222,7 +292,8 @@ class FlatColumn:
             unit = self.buffer.unit if self.buffer.kind == "int96" else plain.UNIT_NS
             values = np.empty(n, np.int64)
             overflow = np.zeros(n, np.bool_)
-            check(plain.plain_decode_int96(page.buf, 0, n, unit, values, overflow, 0), "dictionary page")
+            end = check(plain.plain_decode_int96(page.buf, 0, n, unit, values, overflow, 0), "dictionary page")
+            check_consumed(end, page.buf, n, "dictionary page")
             if overflow.any():
                 raise Int96Overflow()
             if self.buffer.kind == "int96":
@@ -230,11 +301,13 @@ class FlatColumn:
             return Dictionary(values, n)
         if ptype == Type.BOOLEAN:
             values = np.empty(n, np.uint8)
-            check(rle.plain_bool_decode(page.buf, 0, len(page.buf), n, values, 0), "dictionary page")
+            end = check(rle.plain_bool_decode(page.buf, 0, len(page.buf), n, values, 0), "dictionary page")
+            check_consumed(end, page.buf, n, "dictionary page")
             return Dictionary(values, n)
         width = self.leaf.type_length if ptype == Type.FIXED_LEN_BYTE_ARRAY else np.dtype(_NUMPY[ptype]).itemsize
         if n > len(page.buf) // max(width, 1):
             raise KernelError(-1, "dictionary page")
+        check_consumed(n * width, page.buf, n, "dictionary page")
         raw = np.array(page.buf[: n * width])
         values = raw if ptype == Type.FIXED_LEN_BYTE_ARRAY else raw.view(_NUMPY[ptype])
         return Dictionary(values, n)

@@ -203,6 +203,24 @@ class RowGroupList(Sequence):
         for rg in row_groups:
             self.append(rg)
 
+    def take(self, indices) -> "RowGroupList":
+        """The row groups at ``indices`` (a list or a slice) as a new list sharing this one's
+        bytes: those never decoded stay undecoded (a dataset's ``_metadata`` split by file)."""
+        idx = indices if isinstance(indices, slice) else np.asarray(indices, dtype=np.int64)
+        if len(self._starts) != len(self._objects):  # some were added as objects
+            return RowGroupList.from_objects([self[int(i)] for i in range(len(self))[idx]])
+        out = RowGroupList(self._buf, self._starts[idx], self._ends[idx], self.num_rows[idx],
+                           self.total_byte_size[idx], self.total_compressed_size[idx], self._path)
+        out._objects = self._objects[idx] if isinstance(idx, slice) else [self._objects[i] for i in idx]
+        return out
+
+    def spans(self):
+        """(buffer, starts, ends) of the row groups as bytes, for compact-protocol scanners;
+        None when some were built as objects rather than parsed."""
+        if len(self._starts) != len(self._objects):
+            return None
+        return self._buf, self._starts, self._ends
+
     def encoded(self, i: int) -> bytes:
         """The compact encoding of row group ``i``: its original bytes if never decoded."""
         if i < len(self._starts) and self._objects[i] is None:

@@ -55,7 +55,7 @@ class Logical:
             args = [str(self.bit_width), "signed" if self.signed else "unsigned"]
         elif self.kind == "decimal":
             args = [str(self.precision), str(self.scale)]
-        return self.kind.upper() + (f"({', '.join(args)})" if args else "")
+        return self.kind.upper() + (f"({', '.join(map(str, args))})" if args else "")
 
 
 @dataclass(eq=False)

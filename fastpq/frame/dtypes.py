@@ -81,7 +81,10 @@ def column_dtype(node: SchemaNode, may_have_nulls: bool, dtype_backend=None, cty
     if t is not None and t.kind == "duration":
         return f"timedelta64[{t.unit}]"
     if t is not None and t.kind == "timestamp" and t.timezone:
-        return str(pd.DatetimeTZDtype(t.unit, t.timezone))  # pandas' spelling: "+07:30" -> "UTC+07:30"
+        try:
+            return str(pd.DatetimeTZDtype(t.unit, t.timezone))  # pandas' spelling: "+07:30" -> "UTC+07:30"
+        except Exception:  # noqa: BLE001 - a zone pandas does not know: read in UTC (as to_pandas does)
+            return str(pd.DatetimeTZDtype(t.unit, "UTC"))
     if dtype_backend == "numpy_nullable":
         return nullable(dtype)
     return with_nulls(dtype) if may_have_nulls else dtype

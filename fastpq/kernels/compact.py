@@ -353,7 +353,10 @@ def parse_page_header(buf, pos, end, out):
 CC_TYPE, CC_CODEC, CC_NUM_VALUES, CC_UNCOMPRESSED, CC_COMPRESSED = 0, 1, 2, 3, 4
 CC_DATA_PAGE_OFFSET, CC_DICTIONARY_PAGE_OFFSET, CC_NULL_COUNT, CC_HAS_FILE_PATH, CC_HAS_META = 5, 6, 7, 8, 9
 CC_OFFSET_INDEX_OFFSET, CC_OFFSET_INDEX_LENGTH, CC_COLUMN_INDEX_OFFSET, CC_COLUMN_INDEX_LENGTH = 10, 11, 12, 13
-CC_SIZE = 14
+# where the Statistics struct and the file_path string lie in the buffer (the dataset reader decodes
+# only the Statistics it filters on, and groups _metadata's row groups by file without thrift objects)
+CC_STATS_START, CC_STATS_END, CC_FILE_PATH_START, CC_FILE_PATH_LENGTH = 14, 15, 16, 17
+CC_SIZE = 18
 
 # ColumnMetaData field id -> slot (i32 / i64 fields)
 _META_SLOTS = np.full(16, -1, np.int64)
@@ -407,7 +410,9 @@ def _scan_struct(buf, pos, end, slots, out, stats_fid, stack):
             v, pos = _read_int(buf, pos, end)
             out[slot] = v
         elif fid == stats_fid and t == STRUCT:
+            out[CC_STATS_START] = pos
             pos = _scan_null_count(buf, pos, end, out, stack)
+            out[CC_STATS_END] = pos
         else:
             pos = skip_with(buf, pos, end, t, stack)
         if pos < 0:
@@ -443,7 +448,14 @@ def _scan_chunk(buf, pos, end, out, stack):
             pos = _scan_struct(buf, pos, end, _META_SLOTS, out, 12, stack)
         elif fid == 1 and t == BINARY:
             out[CC_HAS_FILE_PATH] = 1
-            pos = skip_with(buf, pos, end, t, stack)
+            length, start = read_varint(buf, pos, end)
+            if start < 0:
+                return start
+            if length > np.uint64(end - start):
+                return TRUNCATED
+            out[CC_FILE_PATH_START] = start
+            out[CC_FILE_PATH_LENGTH] = np.int64(length)
+            pos = start + np.int64(length)
         elif 0 < fid < 16 and _CHUNK_SLOTS[fid] >= 0 and (t == I32 or t == I64):
             v, pos = _read_int(buf, pos, end)
             out[_CHUNK_SLOTS[fid]] = v

@@ -539,10 +539,12 @@ def delta_byte_array_decode(src, pos, count, prefix_lengths, suffix_lengths,
     return p
 
 
-def delta_byte_array_decode_alloc(src, pos, count):
+def delta_byte_array_decode_alloc(src, pos, count, max_total=None):
     """Both steps with new arrays: returns ``(offsets, data, new_pos)`` (offsets
     from 0), or ``(None, None, status)`` (the status is the third item). Prefixes
-    repeat bytes, so ``data`` may be much larger than ``src``."""
+    repeat bytes, so ``data`` may be much larger than ``src`` (quadratically: each
+    value may repeat all of the one before); with ``max_total``, a page whose values
+    total more bytes gives OUTPUT_OVERFLOW before anything that size is allocated."""
     total = delta_binary_packed_count(src, pos)
     if total < 0:
         return None, None, total
@@ -553,8 +555,11 @@ def delta_byte_array_decode_alloc(src, pos, count):
     p = delta_byte_array_lengths(src, pos, count, prefix, suffix)
     if p < 0:
         return None, None, p
+    total = int(prefix.sum() + suffix.sum())
+    if max_total is not None and total > max_total:
+        return None, None, OUTPUT_OVERFLOW
     offsets = np.zeros(count + 1, np.int64)
-    data = np.empty(int(prefix.sum() + suffix.sum()), np.uint8)
+    data = np.empty(total, np.uint8)
     p = delta_byte_array_decode(src, p, count, prefix, suffix, offsets, 0, data)
     return (offsets, data, p) if p >= 0 else (None, None, p)
 

@@ -144,6 +144,24 @@ def rle_hybrid_decode(src, pos, end, bit_width, count, out, out_pos):
     return pos
 
 
+@kernel
+def rle_hybrid_skip(src, pos, end, bit_width, count):
+    """Position just past the runs at ``src[pos:end]`` that hold ``count`` values of
+    ``bit_width`` (0..64) bits, nothing decoded; or TRUNCATED, BAD_HEADER, BAD_VALUE,
+    BAD_BIT_WIDTH. For width 0, where ``rle_hybrid_decode`` need not read the runs at all,
+    it tells where they end (and that they are there)."""
+    if bit_width < 0 or bit_width > 64:
+        return BAD_BIT_WIDTH
+    done = 0
+    while done < count:
+        kind, n, v, data_pos, run_end = _next_run(src, pos, end, bit_width, count - done)
+        if kind < 0:
+            return kind
+        done += n
+        pos = run_end
+    return pos
+
+
 # ---------------------------------------------------------------- encoding
 @kernel
 def _put_uleb(dst, q, v):

@@ -453,6 +453,18 @@ def test_chunk_metadata_lies_about_its_entries(claimed):
         fastpq.ParquetFile(raw).to_pandas()
 
 
+def test_level_arrays_grow_with_the_pages(monkeypatch):
+    """Level arrays start small when the chunk claims many entries per row, and grow page by page."""
+    import fastpq.column.nested as column_nested
+
+    monkeypatch.setattr(column_nested, "LEVELS_FLOOR", 1)
+    t = pa.table({"a": pa.array([list(range(50)), None, [], list(range(7))], pa.list_(pa.int64()))})
+    sink = io.BytesIO()
+    pq.write_table(t, sink, data_page_size=64, write_batch_size=5)
+    got, exp = read_both(sink.getvalue())
+    assert_frames_equal(got, exp)
+
+
 def test_truncated_level_stream():
     """A v1 page whose level section claims more bytes than it holds, and one cut short."""
     raw = bytearray(raw_file(LIST2, [(("a", "list", "element"), 1, 2, [0, 1, 0], [2, 2, 2], [1, 2, 3])], 2))

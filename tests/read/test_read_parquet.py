@@ -65,16 +65,15 @@ def test_invalid_dtype_backend():
         fastpq.read_parquet(CORE, dtype_backend="numpy")
 
 
-def test_directory_is_not_supported_yet(tmp_path):
-    with pytest.raises(NotImplementedError, match="directory"):
-        fastpq.read_parquet(tmp_path)
-    with pytest.raises(fastpq.UnsupportedFeatureError):
-        fastpq.read_parquet(str(tmp_path))
+def test_directory_reads_as_a_dataset(tmp_path):
+    """Directories are datasets (tests/dataset_read); an empty one reads as pandas reads it."""
+    pd.testing.assert_frame_equal(fastpq.read_parquet(tmp_path), pd.read_parquet(tmp_path))
 
 
-def test_filters_are_not_supported_yet():
-    with pytest.raises(NotImplementedError, match="filters"):
-        fastpq.read_parquet(CORE, filters=[("id", ">", 3)])
+def test_filters_apply_to_one_file():
+    """Filters on one file (tests/filters has the rest)."""
+    filters = [("id", ">", 3)]
+    pd.testing.assert_frame_equal(fastpq.read_parquet(CORE, filters=filters), pd.read_parquet(CORE, filters=filters))
 
 
 def test_unknown_keyword_raises():

@@ -1,0 +1,401 @@
+"""fastpq for dask: ``read_parquet`` and ``to_parquet`` on dask DataFrames.
+
+Built on public dask API only: ``dask.dataframe.from_map`` for reading (one
+partition per file, per row group, or per N row groups), ``to_delayed`` and
+``dask.delayed`` for writing.
+
+Reading plans on the client: files, partition pruning, row-group and page
+pruning (``fastpq.dataset.read.ParquetDataset.plan``). Each task carries one
+file's footer and its piece of the plan, and reads it like
+``fastpq.read_parquet`` would (filters applied to rows exactly). Column
+projection reaches the reads through from_map's protocol: the function takes a
+``columns=`` keyword, which dask's optimizer fills in. Partitions are given the
+dtypes of ``meta``: an integer (bool) column that statistics say may hold nulls
+is float64 (object) in every partition, so partitions agree. Divisions are
+known when the index is a stored column whose statistics show the pieces
+sorted and disjoint.
+
+Writing: every partition becomes one part file per partition-key combination
+(``k=v/part.<partition>.<tag>.parquet``), written in parallel by the workers
+with fastpq's file writer; then the client writes one ``_metadata`` and
+``_common_metadata`` from the row groups the tasks return (the dataset layer's
+``fastpq.dataset.metadata.write_metadata``). ``append=True`` adds part files
+and extends ``_metadata``; the frame must match the dataset's schema.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import posixpath
+import uuid
+
+import numpy as np
+import pandas as pd
+
+from .dataset.read import ParquetDataset
+
+__all__ = ["read_parquet", "to_parquet"]
+
+
+# ---------------------------------------------------------------- reading
+
+class _ReadPiece:
+    """Reads one piece; ``columns`` is filled in by dask's projection (from_map's protocol)."""
+
+    def __init__(self, options: dict, meta: pd.DataFrame):
+        self.options = options
+        self.meta = meta
+
+    def __call__(self, task, columns=None):
+        ds, piece, plan = task
+        df = ds.read_piece(piece, plan, columns=columns, **self.options)
+        meta = self.meta if columns is None else self.meta[list(columns)]
+        return _conform(df, meta)
+
+
+def _conform(df: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """Give ``df`` the dtypes of ``meta`` where they differ only by nulls (int -> float ...)."""
+    for i, (have, want) in enumerate(zip(df.dtypes, meta.dtypes)):
+        if have != want and not isinstance(want, pd.CategoricalDtype):
+            try:
+                df.isetitem(i, df.iloc[:, i].astype(want))
+            except (TypeError, ValueError):
+                pass
+    return df
+
+
+def read_parquet(path, columns=None, filters=None, index=None, split_row_groups="infer", storage_options=None,
+                 filesystem=None, categories=None, dtype_backend=None, filter_level="row", partitioning="hive",
+                 calculate_divisions=True, verify_checksums=False, use_metadata=True):
+    """A dask DataFrame over a Parquet file or dataset (``fastpq.read_parquet``'s arguments).
+
+    split_row_groups: False (one partition per file), True (per row group), an int
+        N (N row groups per partition) or 'infer' (per row group when files average
+        more than 128 MB uncompressed, else per file).
+    calculate_divisions: know the divisions when the index is a stored column sorted
+        across pieces per statistics (nothing is read for it).
+    """
+    import dask.dataframe as dd
+
+    ds = ParquetDataset(path, filesystem=filesystem, storage_options=storage_options, partitioning=partitioning,
+                        use_metadata=use_metadata)
+    split = _split_mode(ds, split_row_groups)
+    plan = ds.plan(None, filters, filter_level, index, split_row_groups=split is not False)
+    pieces = _group(plan.pieces, split)
+    options = dict(index=index, categories=categories, dtype_backend=dtype_backend,
+                   verify_checksums=verify_checksums)
+    meta = _meta(ds, plan, options)
+    if columns is not None:
+        data, parts, order = ds._select(columns, plan.fields)
+        plan = dataclasses.replace(plan, data=data, partitions=parts, order=order)
+        meta = meta[[n if n in parts else plan.fields[n].label for n in order]]
+    if not pieces:
+        return dd.from_pandas(meta, npartitions=1)
+    tasks = []
+    for piece in pieces:
+        sub = ds.subset([piece.file])
+        tasks.append((sub, dataclasses.replace(piece, file=0), plan))
+    divisions = _divisions(ds, plan, pieces, meta, index) if calculate_divisions else None
+    return dd.from_map(_ReadPiece(options, meta), tasks, meta=meta, divisions=divisions, label="fastpq-read",
+                       enforce_metadata=False)
+
+
+def _split_mode(ds, split_row_groups):
+    if split_row_groups == "infer":
+        n = len(ds)
+        if not n:
+            return False
+        sample = [ds.file(i) for i in range(min(n, 8))]
+        sizes = [sum(r.total_byte_size for r in pf.row_groups) for pf in sample]
+        many = any(pf.num_row_groups > 1 for pf in sample)
+        return True if many and np.mean(sizes) > (128 << 20) else False
+    if split_row_groups is True or split_row_groups is False:
+        return split_row_groups
+    if isinstance(split_row_groups, int) and split_row_groups > 0:
+        return int(split_row_groups)
+    raise ValueError(f"split_row_groups must be True, False, 'infer' or a positive int, not {split_row_groups!r}")
+
+
+def _group(pieces: list, split) -> list:
+    """Row-group pieces of one file merged into runs of ``split`` row groups (an int)."""
+    if split is True or split is False:
+        return pieces
+    out = []
+    for piece in pieces:
+        last = out[-1] if out else None
+        if last is not None and last.file == piece.file and len(last.row_groups) < split:
+            merged_sel = {**(last.selections or {}), **(piece.selections or {})} or None
+            out[-1] = dataclasses.replace(last, row_groups=last.row_groups + piece.row_groups,
+                                          selections=merged_sel, num_rows=(last.num_rows or 0) + (piece.num_rows or 0))
+        else:
+            out.append(piece)
+    return out
+
+
+def _meta(ds, plan, options) -> pd.DataFrame:
+    """Zero rows with the dtypes every partition is given: ints / bools that may hold nulls widened."""
+    meta = ds.empty(plan, **options)
+    if options.get("dtype_backend") is not None:
+        return meta
+    files = sorted({p.file for p in plan.pieces})
+    tables: dict = {}
+    for pos, name in enumerate(plan.order):
+        if name not in plan.data:
+            continue
+        dtype = meta.dtypes.iloc[pos]
+        if not (isinstance(dtype, np.dtype) and dtype.kind in "iub"):
+            continue
+        if _may_hold_nulls(ds, files, name, tables):
+            meta.isetitem(pos, meta.iloc[:, pos].astype("float64" if dtype.kind in "iu" else object))
+    return meta
+
+
+def _may_hold_nulls(ds, files, name, tables) -> bool:
+    """Whether any row group of ``files`` may hold a null in column ``name`` (statistics; a
+    file without the column holds only nulls)."""
+    from .dataset.footers import ChunkTable
+
+    for i in files:
+        pf = ds.file(i)
+        if name not in pf.schema.names:
+            return True
+        node = pf.schema.field(name)
+        if not node.optional:
+            continue
+        table = tables.setdefault(i, ChunkTable(pf))
+        for k in range(pf.num_row_groups):
+            found = table.statistics(k, node.column_index)
+            stats = found[0] if found else None
+            if stats is None or stats.null_count is None or stats.null_count > 0:
+                return True
+    return False
+
+
+def _divisions(ds, plan, pieces, meta, index):
+    """(min of each piece, max of the last) of the index column, from statistics; None when a
+    piece has no usable statistics or the pieces are not sorted and disjoint."""
+    from .dataset.footers import ChunkTable
+    from .format.statistics import chunk_statistics
+    from .frame.values import python_stat_value
+
+    name = index if isinstance(index, str) else None
+    if name is None and index is None and not isinstance(meta.index, pd.RangeIndex):
+        pf0 = ds.file(pieces[0].file)
+        stored = pf0.index_columns
+        name = stored[0] if len(stored) == 1 else None
+    if name is None or meta.index.dtype.kind not in "iufM" or getattr(meta.index.dtype, "tz", None) is not None:
+        return None
+    bounds = []
+    for piece in pieces:
+        pf = ds.file(piece.file)
+        if name not in pf.schema.names:
+            return None
+        node = pf.schema.field(name)
+        orders = pf.metadata.column_orders or []
+        order = orders[node.column_index] if node.column_index < len(orders) else None
+        lo = hi = None
+        table = ChunkTable(pf)
+        for k in piece.row_groups if piece.row_groups is not None else range(pf.num_row_groups):
+            found = table.statistics(k, node.column_index)
+            if found is None:
+                return None
+            st = chunk_statistics(found[0], node, order)
+            if st["min"] is None or st["max"] is None or (node.optional and st["null_count"] != 0):
+                return None
+            a, b = python_stat_value(st["min"], node), python_stat_value(st["max"], node)
+            lo = a if lo is None else min(lo, a)
+            hi = b if hi is None else max(hi, b)
+        if lo is None:
+            return None
+        bounds.append((lo, hi))
+    for (_, hi), (lo, _) in zip(bounds, bounds[1:]):
+        if not hi < lo:
+            return None
+    divisions = [b[0] for b in bounds] + [bounds[-1][1]]
+    try:
+        return tuple(pd.Index(divisions).astype(meta.index.dtype))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+# ---------------------------------------------------------------- writing
+
+def to_parquet(ddf, path, partition_on=None, append=False, overwrite=False, storage_options=None,
+               filesystem=None, write_index=None, compression="snappy", row_group_offsets=None,
+               custom_metadata=None, compute=True, progress=False, **options):
+    """Write a dask DataFrame as a hive dataset: one part file per partition (and partition-key
+    combination), written in parallel, then one ``_metadata`` / ``_common_metadata``.
+
+    append: add to an existing dataset (its schema and partition columns must match).
+    write_index: store the index as a column; default: unless it is unnamed and int64
+        (taken for dask's default index, pieces of RangeIndexes).
+    overwrite: replace an existing non-empty directory (default: refuse).
+    options: fastpq's file writer options (stats, dictionary, page_index, ...).
+    compute=False returns a dask.delayed object that writes when computed.
+    """
+    import dask
+
+    from .dataset.metadata import PARTITIONS_KEY, Store
+    from .dataset.write import NEXT_PART_KEY, read_dataset
+
+    partition_on = [partition_on] if isinstance(partition_on, str) else list(partition_on or [])
+    missing = [c for c in partition_on if c not in ddf.columns]
+    if missing:
+        raise ValueError(f"partition_on columns {missing} are not columns of the DataFrame")
+    store = Store(path, storage_options, filesystem)
+    old = read_dataset(store) if (append and store.is_dir()) else None
+    if not append and store.is_dir() and store.files():
+        if not overwrite:
+            raise FileExistsError(f"{store.url} exists and is not empty: pass overwrite=True or append=True")
+        _clear(store)
+    store.makedirs("")
+    plan, partition_on = _write_plan(ddf, old, store, partition_on, write_index, options)
+    tag = uuid.uuid4().hex[:12]
+    first = int(_kv(old).get(NEXT_PART_KEY, 0) or 0) if old is not None else 0
+    writer_options = dict(options, compression=compression, row_group_offsets=row_group_offsets)
+    parts = [dask.delayed(_write_partition)(part, first + i, store, plan, partition_on, tag, writer_options,
+                                            old is not None)
+             for i, part in enumerate(ddf.to_delayed())]
+    finish_args = (store, plan, old, partition_on, ddf.npartitions + first, custom_metadata, _kinds(ddf, partition_on),
+                   PARTITIONS_KEY, NEXT_PART_KEY)
+    if not compute:
+        return dask.delayed(_finish)(parts, *finish_args)
+    if progress:
+        return _finish(_compute_with_progress(parts), *finish_args)
+    return dask.delayed(_finish)(parts, *finish_args).compute()
+
+
+def _clear(store) -> None:
+    removed = store.files()
+    for rel in removed:
+        store.remove(rel)
+    store.remove_empty_dirs(removed)
+
+
+def _kv(fmd) -> dict:
+    return {k.key: k.value for k in (fmd.key_value_metadata or [])} if fmd is not None else {}
+
+
+def _kinds(ddf, partition_on) -> list:
+    return [{"name": str(c), "kind": getattr(ddf.dtypes[c], "kind", "O")} for c in partition_on]
+
+
+def _write_plan(ddf, old, store, partition_on, write_index, options):
+    """The WritePlan every part shares: the existing dataset's (append), else from the data."""
+    from .append.schema import plan_for
+    from .dataset.metadata import PARTITIONS_KEY
+    from .frame.from_pandas import build_plan
+
+    if old is not None:
+        from .append.schema import check_frame
+
+        known = json.loads(_kv(old).get(PARTITIONS_KEY, "null") or "null")
+        if known is not None:
+            names = [p["name"] for p in known]
+            if partition_on and [str(c) for c in partition_on] != names:
+                from .errors import SchemaMismatchError
+
+                raise SchemaMismatchError(f"the dataset is partitioned on {names}, not {partition_on}")
+            partition_on = partition_on or names
+        plan = plan_for(old, store.url)
+        sample = _sample(ddf)
+        check_frame(sample[[c for c in sample.columns if c not in set(partition_on)]], plan)  # before any write
+        return plan, partition_on
+    if write_index is None:  # an unnamed int64 index is taken for dask's default (RangeIndex pieces)
+        write_index = not (ddf.index.name is None and ddf.index.dtype == np.int64)
+    sample = _sample(ddf)
+    keep = [c for c in sample.columns if c not in set(partition_on)]
+    plan = build_plan(sample[keep], bool(write_index), options.get("object_encoding", "infer"),
+                      options.get("times", "int64"), options.get("nullable"))
+    plan.range_index = None  # a dataset's rows have no global RangeIndex
+    return plan, partition_on
+
+
+def _sample(ddf) -> pd.DataFrame:
+    """Rows to plan object columns from: the first non-empty partition (an empty frame of
+    the dtypes when no column is of object dtype)."""
+    dtypes = ddf.dtypes
+    index = pd.Index([], dtype=ddf.index.dtype, name=ddf.index.name)
+    empty = pd.DataFrame({c: pd.Series(dtype=t, index=index) for c, t in dtypes.items()}, index=index)
+    if not any(t == object for t in dtypes):
+        return empty
+    for i in range(ddf.npartitions):
+        part = ddf.get_partition(i).compute()
+        if len(part):
+            return part
+    return empty
+
+
+def _write_partition(df, number, store, plan, partition_on, tag, options, appending):
+    """Write one dask partition: one part file per partition-key combination in it.
+    Returns [(row groups with file_path set, rows)]."""
+    from .append.schema import check_frame
+    from .dataset.write import split, write_part
+
+    out = []
+    for folder, part in split(df, partition_on):
+        if not len(part):
+            continue
+        if appending:
+            check_frame(part, plan)
+        rel = posixpath.join(folder, f"part.{number:06d}.{tag}.parquet")
+        out.append(write_part(store, rel, part, plan, options))
+    return out
+
+
+def _finish(results, store, plan, old, partition_on, next_part, custom, kinds, partitions_key, next_key):
+    """Write ``_metadata`` and ``_common_metadata`` from every task's row groups; returns the
+    path of ``_metadata``."""
+    from ._thrift import KeyValue as KV
+    from .dataset.metadata import METADATA, write_metadata
+    from .writer import file_metadata
+
+    row_groups, rows = [], 0
+    for written in results:
+        for rgs, n in written:
+            row_groups.extend(rgs)
+            rows += n
+    if old is not None:
+        fmd = old
+        fmd.row_groups = list(fmd.row_groups) + row_groups
+        fmd.num_rows = int(old.num_rows) + rows
+    else:
+        fmd = file_metadata(plan, row_groups, rows, custom)
+    kv = {k.key: k.value for k in fmd.key_value_metadata or []}
+    if partition_on and partitions_key not in kv:
+        kv[partitions_key] = json.dumps(kinds)
+    kv[next_key] = str(next_part)
+    fmd.key_value_metadata = [KV(key=k, value=v) for k, v in kv.items()]
+    write_metadata(store, fmd)
+    return store.path(METADATA)
+
+
+def _compute_with_progress(parts) -> list:
+    """Compute the part writes with a tqdm bar (futures on a distributed client if there is one)."""
+    from .dataset.progress import bar
+
+    try:
+        from distributed import as_completed, get_client
+
+        client = get_client()
+    except (ImportError, ValueError):
+        client = None
+    with bar(True, len(parts), "writing (partitions)") as pbar:
+        if client is not None:
+            futures = client.compute(parts)
+            for _ in as_completed(futures):
+                pbar.update()
+            results = client.gather(futures)
+        else:
+            import dask
+            from dask.callbacks import Callback
+
+            class _Count(Callback):  # dask's documented hook for local schedulers
+                def _posttask(self, key, result, dsk, state, worker_id):
+                    name = key[0] if isinstance(key, tuple) else key
+                    if str(name).startswith("_write_partition"):
+                        pbar.update()
+
+            with _Count():
+                results = list(dask.compute(*parts))
+    return results

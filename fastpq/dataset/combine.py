@@ -1,0 +1,148 @@
+"""Parts of a dataset read -> one DataFrame: what pyarrow's unified table gives through pandas.
+
+Each part is one file's rows (or one row-group run's), read by the file reader
+with that file's dtypes. Combining them column by column:
+
+* a column a file lacks becomes nulls of the column's dtype in the other parts
+  (ints and bools turn float64 / object, as pandas gives nulls in them);
+* categoricals (pandas metadata, dictionary-encoded Arrow columns, partition
+  columns) are combined with ``union_categoricals``: categories in order of
+  first appearance, as pyarrow unifies dictionaries;
+* other columns concatenate with pandas' common dtype (int32 + int64 ->
+  int64, datetime64[ms] + [ns] -> [ns], ...);
+* a column whose dtype only widened because of nulls that filtering or other
+  files took away gets its null-free dtype back (an int column with nulls in
+  rows the filter dropped is int64 again, as pyarrow converts the filtered
+  table).
+
+Partition columns are categoricals whose categories are all of the dataset's
+values for that key (not only those left after filtering): pandas.read_parquet
+gives pyarrow's partition dictionary the same way.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import union_categoricals
+
+_NUMPY_INT = {(8, True): "int8", (16, True): "int16", (32, True): "int32", (64, True): "int64",
+              (8, False): "uint8", (16, False): "uint16", (32, False): "uint32", (64, False): "uint64"}
+
+
+def null_column(dtype, n: int):
+    """``n`` nulls in the dtype a column takes when it holds nulls."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.Categorical.from_codes(np.full(n, -1, np.int32), dtype=dtype)
+    if isinstance(dtype, np.dtype):
+        if dtype.kind in "iub":
+            return np.full(n, np.nan) if dtype.kind != "b" else np.full(n, None, dtype=object)
+        if dtype.kind == "f":
+            return np.full(n, np.nan, dtype=dtype)
+        if dtype.kind in "mM":
+            return np.full(n, np.array("NaT", dtype=dtype))
+        return np.full(n, None, dtype=object)
+    try:
+        return pd.array([None] * n, dtype=dtype)
+    except (TypeError, ValueError):
+        return np.full(n, None, dtype=object)
+
+
+def partition_array(codes: np.ndarray, categories: list, kind: str, dtype_backend=None):
+    """A partition column: categorical codes over the dataset's values of one key."""
+    cats = pd.Index(categories, dtype="int32" if kind == "int32" else "str" if categories else object)
+    cat = pd.Categorical.from_codes(codes.astype(np.int32, copy=False), categories=cats)
+    if dtype_backend != "pyarrow":
+        return cat
+    import pyarrow as pa
+
+    values = pa.array(categories, type=pa.int32() if kind == "int32" else pa.string())
+    indices = pa.array(codes.astype(np.int32), mask=codes < 0, type=pa.int32())
+    return pd.array(pa.DictionaryArray.from_arrays(indices, values), dtype=pd.ArrowDtype(
+        pa.dictionary(pa.int32(), values.type)))
+
+
+def concat_column(pieces: list, lengths: list):
+    """One column from per-part pieces (arrays / Series, None where a part lacks the column)."""
+    present = [p for p in pieces if p is not None]
+    if not present:
+        return np.full(sum(lengths), None, dtype=object)
+    dtypes = [_dtype(p) for p in present]
+    if any(isinstance(d, pd.CategoricalDtype) for d in dtypes):
+        return _concat_categoricals(pieces, lengths, dtypes)
+    if len(pieces) == 1:
+        return unwrap(pieces[0])
+    if len(present) == len(pieces) and all(isinstance(p, np.ndarray) for p in present) and \
+            len({p.dtype for p in present}) == 1:
+        return np.concatenate(present)
+    base = next((d for d in dtypes if not (isinstance(d, np.dtype) and d == object)), dtypes[0])
+    series = [pd.Series(p if p is not None else null_column(base, n), copy=False) for p, n in zip(pieces, lengths)]
+    non_empty = [s for s in series if len(s)] or series[:1]
+    out = pd.concat(non_empty, ignore_index=True) if len(non_empty) > 1 else non_empty[0]
+    return out.to_numpy() if isinstance(out.dtype, np.dtype) else out.array
+
+
+def _dtype(p):
+    return p.dtype
+
+
+def unwrap(values):
+    """numpy arrays for numpy dtypes (not pandas' NumpyExtensionArray), extension arrays as they are."""
+    if isinstance(values.dtype, np.dtype):
+        return np.asarray(values)
+    if getattr(values.dtype, "numpy_dtype", None) is not None and values.dtype.__class__.__name__ == "NumpyEADtype":
+        return values.to_numpy()
+    return values.array if isinstance(values, pd.Series) else values
+
+
+def _concat_categoricals(pieces, lengths, dtypes):
+    cats = []
+    template = next(d for d in dtypes if isinstance(d, pd.CategoricalDtype))
+    for p, n in zip(pieces, lengths):
+        if p is None:
+            cats.append(pd.Categorical.from_codes(np.full(n, -1, np.int32),
+                                                  categories=template.categories[:0], ordered=template.ordered))
+        elif isinstance(p.dtype, pd.CategoricalDtype):
+            cats.append(p if isinstance(p, pd.Categorical) else pd.Categorical(p))
+        else:
+            cats.append(pd.Categorical(p))
+    if len(cats) == 1:
+        return cats[0]
+    try:
+        return union_categoricals(cats, ignore_order=True)
+    except TypeError:  # categories of different dtypes: plain values
+        return pd.concat([pd.Series(c).astype(object) for c in cats], ignore_index=True).array
+
+
+def natural_dtype(sig: tuple):
+    """The numpy dtype a column of this signature has without nulls, where nulls change it."""
+    if sig[0] == "int":
+        return np.dtype(_NUMPY_INT[(sig[1], sig[2])])
+    if sig[0] == "bool":
+        return np.dtype(bool)
+    return None
+
+
+def restore(values, sig: tuple, nullable_meta: bool):
+    """Undo a widening that nulls caused when no null is left (module docstring)."""
+    natural = natural_dtype(sig)
+    if natural is None or nullable_meta:
+        return values
+    dtype = values.dtype
+    if dtype == natural:
+        return values
+    widened = (isinstance(dtype, np.dtype) and (dtype.kind == "f" or dtype == object)) or (
+        dtype.__class__.__name__ in ("Int8Dtype", "Int16Dtype", "Int32Dtype", "Int64Dtype", "UInt8Dtype",
+                                     "UInt16Dtype", "UInt32Dtype", "UInt64Dtype", "BooleanDtype"))
+    if not widened or len(values) == 0 and not isinstance(dtype, np.dtype):
+        return values
+    s = pd.Series(values, copy=False)
+    if s.isna().any():
+        return values
+    if dtype == object and natural.kind == "b" and not all(isinstance(v, (bool, np.bool_)) for v in s):
+        return values
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and natural.kind in "iu":
+        arr = s.to_numpy()
+        info = np.iinfo(natural)
+        if len(arr) and (arr.min() < info.min or arr.max() > info.max or (np.abs(arr) > 2**53).any()):
+            return values
+    return s.astype(natural).to_numpy()
