@@ -87,7 +87,7 @@ def run(rows: int, repeat: int, folder: Path, scenarios, codecs) -> list:
             row["fastpq/pyarrow size"] = row["fastpq MB"] / row["pyarrow MB"]
             results.append(row)
             print(row, file=sys.stderr)
-        del df
+        df = None
         gc.collect()
     return results
 

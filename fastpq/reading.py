@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .column.reader import (FlatColumn, Int96Overflow, NotDictionaryEncoded, check_claims, chunk_ref,
+from .chunk_read import INT96_UNITS, decode_chunk, decode_chunks
+from .column.reader import (FlatColumn, Int96Overflow, NotDictionaryEncoded, check_claims,
                             decoded_bytes_per_row)
-from .format.pages import ChunkTooShort
-from .errors import CorruptFileError, PrecisionError, UnsupportedFeatureError
+from .errors import PrecisionError, UnsupportedFeatureError
 from .format.arrow_types import column_type, match_fields
 from .frame import assemble, to_pandas
 
@@ -189,7 +189,7 @@ def _decode_flat_fields(pf, wanted, cat_fields, plan, pool) -> dict:
     def task(item):
         name, k = item
         try:
-            _decode_chunk(pf, cols[name], plan.rgs, plan.starts, k, plan.verify)
+            decode_chunk(pf, cols[name], plan.rgs, plan.starts, k, plan.verify)
         except (NotDictionaryEncoded, Int96Overflow):
             retry.add(name)
 
@@ -239,7 +239,7 @@ def _read_flat(pf, node, plan, as_codes, pool):
         col = FlatColumn(node, plan.n_rows, len(plan.rgs), as_codes=as_codes, int96_unit=unit,
                          int96_check_exact=auto, limit=plan.limit)
         try:
-            _decode_chunks(pf, col, plan.rgs, plan.starts, pool, plan.verify)
+            decode_chunks(pf, [col], plan.rgs, plan.starts, pool, plan.verify)
         except NotDictionaryEncoded:
             as_codes = False
             continue
@@ -250,46 +250,16 @@ def _read_flat(pf, node, plan, as_codes, pool):
                 break
         if not auto or unit == 3:
             raise PrecisionError(f"column {node.name!r} of {pf.path}: INT96 timestamps outside the range of "
-                                 f"datetime64[{_INT96_UNITS[unit]}]")
+                                 f"datetime64[{INT96_UNITS[unit]}]")
         unit += 1
     if col.buffer is not None and col.buffer.kind == "int96" and col.buffer.inexact:
         raise PrecisionError(
-            f"column {node.name!r} of {pf.path}: INT96 timestamps span beyond datetime64[{_INT96_UNITS[unit - 1]}] "
-            f"and carry digits below {_INT96_UNITS[unit]}: no pandas datetime64 unit holds them all exactly. "
-            f"Pass coerce_int96_timestamp_unit='{_INT96_UNITS[unit]}' to accept truncation.")
+            f"column {node.name!r} of {pf.path}: INT96 timestamps span beyond datetime64[{INT96_UNITS[unit - 1]}] "
+            f"and carry digits below {INT96_UNITS[unit]}: no pandas datetime64 unit holds them all exactly. "
+            f"Pass coerce_int96_timestamp_unit='{INT96_UNITS[unit]}' to accept truncation.")
     return col
 
 
-_INT96_UNITS = ["ns", "us", "ms", "s"]
-_INT96_UNIT_CODES = {u: i for i, u in enumerate(_INT96_UNITS)}
+_INT96_UNIT_CODES = {u: i for i, u in enumerate(INT96_UNITS)}
 
 
-def _decode_chunks(pf, col, rgs, starts, pool, verify):
-    list(pool.map(lambda k: _decode_chunk(pf, col, rgs, starts, k, verify), range(len(rgs))))
-
-
-def _decode_chunk(pf, col, rgs, starts, k: int, verify) -> None:
-    """Read and decode the chunk of ``col`` in the k-th selected row group."""
-    leaf = col.leaf
-    data_end = pf.file_size - pf.footer_size - 8
-    i = rgs[k]
-    rg = pf.metadata.row_groups[i]
-    if len(rg.columns) <= leaf.column_index:
-        raise CorruptFileError(f"row group has {len(rg.columns)} column chunks, the schema has more",
-                               path=pf.path, row_group=i)
-    n = int(starts[k + 1] - starts[k])
-    chunk = rg.columns[leaf.column_index]
-    if n == 0 and chunk.meta_data is not None and chunk.meta_data.num_values == 0:
-        return  # an empty row group: some writers leave its offsets at 0
-    ref = chunk_ref(chunk, leaf, i, int(starts[k]), n, data_end, pf.path)
-    data = np.frombuffer(pf.source.read_range(ref.start, ref.length), np.uint8)
-    try:
-        col.read_chunk(data, ref, k, pf.path, verify_crc=verify)
-    except ChunkTooShort:
-        # Old writers (parquet-mr < 1.2.x, some Impala) understate total_compressed_size:
-        # retry with the bytes up to the footer, the page headers say where pages end.
-        if ref.length >= data_end - ref.start:
-            raise
-        ref.length = data_end - ref.start
-        data = np.frombuffer(pf.source.read_range(ref.start, ref.length), np.uint8)
-        col.read_chunk(data, ref, k, pf.path, verify_crc=verify)

@@ -5,6 +5,16 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The suite gates every landing, so by default it is deterministic: each property test
+# runs the same examples on every machine (derandomize). Exploration is a separate run:
+#   FASTPQ_HYPOTHESIS_PROFILE=explore FASTPQ_HYPOTHESIS_EXAMPLES=2000 python -m pytest tests/filters ...
+# draws fresh random examples (and more of them where a test reads that variable);
+# whatever it finds becomes a fix plus, where useful, an @example.
+settings.register_profile("ci", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("FASTPQ_HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = ROOT / "test-data"

@@ -19,6 +19,7 @@ from ..kernels import bss, delta, dictionary, plain, rle, timestamps
 from ..kernels.status import describe
 
 
+INT96_UNITS = ("ns", "us", "ms", "s")  # Decoded.int96_unit codes (kernels.plain.UNIT_NS ...)
 SLACK = 16  # spare bytes after byte-array data: lets kernels move 16 bytes unconditionally
 
 

@@ -34,6 +34,7 @@ means nulls may be present.
 from __future__ import annotations
 
 import datetime
+import operator
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -288,19 +289,13 @@ def _eq(a, b) -> bool:
         return False
 
 
+COMPARISONS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+               ">": operator.gt, ">=": operator.ge}
+
+
 def _compare(a, op: str, b) -> bool:
     try:
-        if op == "==":
-            return a == b
-        if op == "!=":
-            return a != b
-        if op == "<":
-            return a < b
-        if op == "<=":
-            return a <= b
-        if op == ">":
-            return a > b
-        return a >= b
+        return COMPARISONS[op](a, b)
     except TypeError:
         return False
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .filters import NS, _EPOCH_ORDINAL, Bound
+from .filters import COMPARISONS, NS, _EPOCH_ORDINAL, Bound
 
 _TIME_KINDS = ("date", "timestamp", "timestamp_tz", "time", "duration")
 
@@ -138,22 +138,8 @@ def _pandas_op(s: pd.Series, b: Bound) -> np.ndarray:
     if b.op in ("in", "not in"):
         hit = s.isin(list(b.key)).to_numpy(dtype=bool, na_value=False)
         return hit if b.op == "in" else ~hit
-    result = _cmp_series(s, b.op, b.key)
+    result = COMPARISONS[b.op](s, b.key)
     return result.to_numpy(dtype=bool, na_value=False)
-
-
-def _cmp_series(s: pd.Series, op: str, key) -> pd.Series:
-    if op == "==":
-        return s == key
-    if op == "!=":
-        return s != key
-    if op == "<":
-        return s < key
-    if op == "<=":
-        return s <= key
-    if op == ">":
-        return s > key
-    return s >= key
 
 
 def _python_op(arr: np.ndarray, b: Bound, valid) -> np.ndarray:

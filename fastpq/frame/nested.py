@@ -54,7 +54,6 @@ from ..format.arrow_types import ColumnType, column_type
 from .to_pandas import to_pandas
 
 _UTC = zoneinfo.ZoneInfo("UTC")
-INT96_UNITS = ["ns", "us", "ms", "s"]           # Decoded.int96_unit codes
 ARROW_BATCH_ROWS = 1 << 17   # pyarrow.dataset's default batch size: pandas.read_parquet's record batches
 
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..column.decoders import Decoded
+from ..column.decoders import INT96_UNITS, Decoded
 from ..errors import CorruptFileError, UnsupportedFeatureError
 from ..format.arrow_types import ColumnType
 from . import to_arrow
-from .nested import INT96_UNITS, arrow_origins, leaf_type, validity_of
+from .nested import arrow_origins, leaf_type, validity_of
 
 
 def nested_to_arrow(shape, data: dict, arrow_field=None):
@@ -54,7 +54,6 @@ class _ArrowBuilder:
                              nullable=shape.optional is not None)
 
     def _leaf(self, shape):
-        pa = self.pa
         ctype = leaf_type(shape, self.origins)
         d = self.data[shape.leaf].decoded
         if shape.optional is None or not d.has_nulls:  # a required leaf has no nulls of its own

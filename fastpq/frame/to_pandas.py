@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._thrift import Type
-from ..column.decoders import Decoded
+from ..column.decoders import INT96_UNITS, Decoded
 from ..format.arrow_schema import ArrowDictionary, ArrowType
 from ..format.arrow_types import ColumnType, inferred_type
 from ..format.keyvalue import ArrowSchemaWarning, PandasMetadataWarning
@@ -34,7 +34,6 @@ from .dtypes import STR_DTYPE
 
 _INT_WIDTH = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}
 _UINT_WIDTH = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}
-_INT96_UNITS = ["ns", "us", "ms", "s"]
 _EXACT_FLOAT_INT = 1 << 53
 _NULLABLE_INT = {np.dtype(k): v for k, v in [
     ("int8", "Int8"), ("int16", "Int16"), ("int32", "Int32"), ("int64", "Int64"),
@@ -70,7 +69,7 @@ def to_pandas(d, *, dtype_backend=None, tz=None, ctype=None):
     if ctype.type.kind == "timestamp":
         d, ctype = _timestamp_type(d, ctype, tz)
     if dtype_backend == "pyarrow":
-        arrow = to_arrow.decoded_to_arrow(d, ctype, _INT96_UNITS[d.int96_unit])
+        arrow = to_arrow.decoded_to_arrow(d, ctype, INT96_UNITS[d.int96_unit])
         return pd.arrays.ArrowExtensionArray(arrow)
     mask = d.valid.view(bool) if d.valid is not None and d.has_nulls else None
     kind = leaf.logical.kind
@@ -167,7 +166,7 @@ def _timestamp_type(d, ctype, tz):
     at nanoseconds (when the values fit them; otherwise they keep their unit).
     """
     t = ctype.type
-    unit = _INT96_UNITS[d.int96_unit] if d.leaf.physical_type == Type.INT96 else t.unit
+    unit = INT96_UNITS[d.int96_unit] if d.leaf.physical_type == Type.INT96 else t.unit
     zone = t.timezone
     if tz and tz != zone and _zone_exists(tz, "pandas metadata"):
         zone = tz

@@ -522,7 +522,6 @@ def delta_byte_array_decode(src, pos, count, prefix_lengths, suffix_lengths,
     d = offsets[out_pos]
     if d < 0 or d > len(data) or total > len(data) - d:
         return OUTPUT_OVERFLOW
-    end = d + total
     p = pos
     previous = d                     # start of the previous value in data
     for i in range(count):

@@ -155,6 +155,8 @@ def pyarrow_can(dnf) -> bool:
                     return False
                 if c == "dec" and isinstance(x, int):
                     return False
+                if c == "dec" and op in ("in", "not in") and isinstance(x, float):
+                    return False  # pyarrow: "int or Decimal object expected, got float" in a decimal value set
                 if c == "ts" and op in ("in", "not in") and not isinstance(x, dt.datetime):
                     return False  # pyarrow cannot build a timestamp value set holding a date
                 if c == "tz" and x.utcoffset() != dt.timedelta(0):

@@ -377,7 +377,6 @@ def _head_rows(job) -> int:
 
 def _compare(frames, originals) -> str:
     """'equal', 'values' (same rows, columns and dtypes), 'dtypes' (same rows and columns) or 'shape'."""
-    import pandas as pd
 
     if len(frames) != len(originals):
         return "shape"

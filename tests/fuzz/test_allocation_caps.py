@@ -16,7 +16,7 @@ from fastpq._thrift import FileMetaData, PageHeader
 from fastpq.format import thrift_io
 from tests.conftest import TEST_DATA
 from tests.fuzz import _fuzz
-from tests.read._hostile import page_regions
+from tests.read._hostile import page_regions, replace_header
 
 BILLIONS = 2**31 - 1
 
@@ -65,15 +65,7 @@ def set_page_header(name, pick, change):
         header, n = thrift_io.decode(PageHeader, buf[start:end])
         if pick(header):
             change(header)
-            new = thrift_io.encode(header)
-            out = bytearray(raw[:start] + new + raw[end:])
-            shift = len(new) - (end - start)
-            at = chunk_end + shift
-            if shift > 0:
-                del out[at - shift:at]
-            elif shift < 0:
-                out[at:at] = b"\0" * -shift
-            return bytes(out)
+            return replace_header(raw, start, end, chunk_end, thrift_io.encode(header))
     raise AssertionError("no such page")
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from fastpq.kernels import status
 from fastpq.kernels.delta import (
     delta_binary_packed_count, delta_binary_packed_decode, delta_binary_packed_decode_alloc,
-    delta_binary_packed_encode, delta_binary_packed_header, delta_binary_packed_skip,
+    delta_binary_packed_encode, delta_binary_packed_skip,
     delta_byte_array_decode, delta_byte_array_decode_alloc, delta_byte_array_encode,
     delta_byte_array_lengths, delta_length_byte_array_decode, delta_length_byte_array_encode,
 )

@@ -197,9 +197,14 @@ def _mutate_header_field(raw: bytes, rnd: random.Random, start: int, end: int, c
     new_value = rnd.choice([0, 1, -1, 2**31 - 1, -2**31, value + 1, value - 1, value * 2, value // 2,
                             rnd.randrange(-2**31, 2**31)])
     setattr(obj, name, min(max(new_value, -2**31), 2**31 - 1))  # thrift i32 fields
-    new = thrift_io.encode(header)
+    return replace_header(raw, start, end, chunk_end, thrift_io.encode(header))
+
+
+def replace_header(raw: bytes, start: int, end: int, chunk_end: int, new: bytes) -> bytes:
+    """``raw`` with the page header at ``start:end`` replaced by ``new``; later chunks stay
+    in place (this chunk is trimmed or padded at its end)."""
     out = bytearray(raw[:start] + new + raw[end:])
-    shift = len(new) - (end - start)  # keep later chunks in place: trim or pad at this chunk's end
+    shift = len(new) - (end - start)
     at = chunk_end + shift
     if shift > 0:
         del out[at - shift:at]

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-from fastpq import reading
+from fastpq import chunk_read, reading
 from fastpq.column.reader import FlatColumn
 from tests.conftest import TEST_DATA, committed_files, relative
 from tests.read._compare import assert_same
@@ -96,7 +96,7 @@ def test_head_with_backends(multi, backend):
 def _count_decoding(monkeypatch):
     pages, chunks = [], []
     original_page = FlatColumn._data_page
-    original_chunk = reading._decode_chunk
+    original_chunk = chunk_read.decode_chunk
 
     def spy_page(self, page, *args):
         pages.append((self.leaf.name, page.offset))
@@ -107,7 +107,8 @@ def _count_decoding(monkeypatch):
         return original_chunk(pf, col, rgs, starts, k, verify)
 
     monkeypatch.setattr(FlatColumn, "_data_page", spy_page)
-    monkeypatch.setattr(reading, "_decode_chunk", spy_chunk)
+    monkeypatch.setattr(chunk_read, "decode_chunk", spy_chunk)  # decode_chunks calls it
+    monkeypatch.setattr(reading, "decode_chunk", spy_chunk)
     return pages, chunks
 
 

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-from fastpq._thrift import ColumnIndex, Encoding, OffsetIndex, PageHeader, PageType
+from fastpq._thrift import ColumnIndex, OffsetIndex, PageHeader, PageType
 from fastpq.format import thrift_io
 
 from ._helpers import check_statistics

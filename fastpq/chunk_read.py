@@ -1,0 +1,46 @@
+"""Fetching one column chunk's bytes from a file and decoding them into a column's output.
+
+Shared by flat reading (``fastpq.reading``) and nested reading
+(``fastpq.nested_reading``): both hand a column object with a
+``read_chunk(data, ref, k, path, verify_crc=...)`` method and a ``leaf``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .column.decoders import INT96_UNITS  # noqa: F401 - re-exported for the readers
+from .column.reader import chunk_ref
+from .errors import CorruptFileError
+from .format.pages import ChunkTooShort
+
+def decode_chunks(pf, cols, rgs, starts, pool, verify) -> None:
+    """Decode every (column, selected row group) chunk of ``cols`` on the pool."""
+    jobs = [(col, k) for col in cols for k in range(len(rgs))]
+    list(pool.map(lambda job: decode_chunk(pf, job[0], rgs, starts, job[1], verify), jobs))
+
+
+def decode_chunk(pf, col, rgs, starts, k: int, verify) -> None:
+    """Read and decode the chunk of ``col`` in the k-th selected row group."""
+    leaf = col.leaf
+    data_end = pf.file_size - pf.footer_size - 8
+    i = rgs[k]
+    rg = pf.metadata.row_groups[i]
+    if len(rg.columns) <= leaf.column_index:
+        raise CorruptFileError(f"row group has {len(rg.columns)} column chunks, the schema has more",
+                               path=pf.path, row_group=i)
+    n = int(starts[k + 1] - starts[k])
+    chunk = rg.columns[leaf.column_index]
+    if n == 0 and chunk.meta_data is not None and chunk.meta_data.num_values == 0:
+        return  # an empty row group: some writers leave its offsets at 0
+    ref = chunk_ref(chunk, leaf, i, int(starts[k]), n, data_end, pf.path)
+    data = np.frombuffer(pf.source.read_range(ref.start, ref.length), np.uint8)
+    try:
+        col.read_chunk(data, ref, k, pf.path, verify_crc=verify)
+    except ChunkTooShort:
+        # Old writers (parquet-mr < 1.2.x, some Impala) understate total_compressed_size:
+        # retry with the bytes up to the footer, the page headers say where pages end.
+        if ref.length >= data_end - ref.start:
+            raise
+        ref.length = data_end - ref.start
+        data = np.frombuffer(pf.source.read_range(ref.start, ref.length), np.uint8)
+        col.read_chunk(data, ref, k, pf.path, verify_crc=verify)
