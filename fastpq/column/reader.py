@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._thrift import Encoding, Type
-from ..errors import CorruptFileError, UnsupportedFeatureError
+from ..errors import CorruptFileError, EncryptedFileError, UnsupportedFeatureError
 from ..format.pages import BIT_PACKED, DictionaryPage, iter_pages
 from ..kernels import bitpack, levels, plain, rle, spaced, utf8
 from .decoders import (DECODERS, SLACK, BoolBuffer, ByteArrayBuffer, CodesBuffer, Decoded, Dictionary, FixedBuffer,
@@ -66,6 +66,10 @@ def chunk_ref(chunk, leaf, row_group: int, row_start: int, num_rows: int, data_e
     """Validate a ColumnChunk's metadata against the file and locate its bytes."""
     md = chunk.meta_data
     where = dict(path=path, row_group=row_group, column=leaf.path)
+    if chunk.crypto_metadata is not None or chunk.encrypted_column_metadata is not None:
+        # a plaintext footer (or plaintext column metadata) over encrypted pages
+        raise EncryptedFileError(f"{path}: column {'.'.join(leaf.path)} of row group {row_group} is encrypted "
+                                 "(Parquet modular encryption); fastpq does not support decryption")
     if md is None:
         raise CorruptFileError("column chunk has no metadata", **where)
     for name in ("type", "codec", "num_values", "total_compressed_size", "data_page_offset"):

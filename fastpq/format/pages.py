@@ -172,7 +172,8 @@ def _make_page(header, payload, codec, max_def, max_rep, offset, max_page_size):
     kind = header.type
     if max_page_size is not None and header.uncompressed_page_size > max_page_size:
         raise CorruptFileError(f"page claims {header.uncompressed_page_size} uncompressed bytes, "
-                               f"above the limit of {max_page_size}", offset=offset)
+                               f"above the limit of {max_page_size} (a cap on expansion: from a column chunk this small, "
+                               "fastpq refuses such a page as a likely decompression bomb)", offset=offset)
     if kind == PageType.DATA_PAGE:
         return _data_page_v1(header, payload, codec, max_def, max_rep, offset, max_page_size)
     if kind == PageType.DATA_PAGE_V2:

@@ -225,3 +225,21 @@ def test_encrypted_files_say_so():
             assert "encrypt" in str(exc).lower()
         else:  # plaintext footer: the footer is readable, the encrypted columns are not
             assert "plaintext" in path.name
+
+
+@needs_corpus
+def test_plaintext_footer_reads_plain_columns_and_refuses_encrypted_ones():
+    """Plaintext-footer mode: the schema is public, unencrypted columns read, encrypted ones raise
+    EncryptedFileError (never a CorruptFileError from trying to parse ciphertext as pages)."""
+    from tests.conftest import PARQUET_TESTING
+
+    path = PARQUET_TESTING / "encrypt_columns_plaintext_footer.parquet.encrypted"
+    if not path.exists():
+        pytest.skip("file absent")
+    pf = fastpq.ParquetFile(path)
+    assert pf.to_pandas(columns=["int32_field", "ba_field"]).shape == (50, 2)
+    for column in ("float_field", "double_field"):
+        with pytest.raises(fastpq.EncryptedFileError, match="encrypted"):
+            pf.to_pandas(columns=[column])
+    with pytest.raises(fastpq.EncryptedFileError):
+        fastpq.read_parquet(path)
