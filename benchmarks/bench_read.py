@@ -41,10 +41,19 @@ def _read(reader: str, path: str, columns):
     return fastparquet.ParquetFile(path).to_pandas(columns=columns)
 
 
-def _rss_peak_mb() -> float:
-    import resource
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(field)
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def _reset_peak() -> None:
+    """Start VmHWM afresh (Linux: writing 5 to clear_refs). ru_maxrss cannot be reset, and it is
+    inherited across exec from the forked parent, whose frames inflated it."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
 
 
 def worker(reader: str, path: str, columns, repeat: int) -> dict:
@@ -64,9 +73,12 @@ def worker(reader: str, path: str, columns, repeat: int) -> dict:
             fastpq.ParquetFile(path)[0].head(10, columns=first)
         else:
             pyarrow.parquet.ParquetFile(path).read_row_group(0, columns=first).to_pandas()
-        base = _rss_peak_mb()
+        gc.collect()
+        _reset_peak()
+        base = _status_mb("VmRSS")
         df = _read(reader, path, columns)
-        return {"peak_mb": _rss_peak_mb() - base, "frame_mb": df.memory_usage(index=True, deep=True).sum() / 2**20}
+        return {"peak_mb": _status_mb("VmHWM") - base,
+                "frame_mb": df.memory_usage(index=True, deep=True).sum() / 2**20}
     try:
         _read(reader, path, columns)  # warm-up: compile, page cache
     except Exception as exc:  # noqa: BLE001 - a reader that cannot read it is reported, not fatal

@@ -6,8 +6,6 @@ Shared by flat reading (``fastpq.reading``) and nested reading
 """
 from __future__ import annotations
 
-import numpy as np
-
 from .column.decoders import INT96_UNITS  # noqa: F401 - re-exported for the readers
 from .column.reader import chunk_ref
 from .errors import CorruptFileError
@@ -33,7 +31,7 @@ def decode_chunk(pf, col, rgs, starts, k: int, verify) -> None:
     if n == 0 and chunk.meta_data is not None and chunk.meta_data.num_values == 0:
         return  # an empty row group: some writers leave its offsets at 0
     ref = chunk_ref(chunk, leaf, i, int(starts[k]), n, data_end, pf.path)
-    data = np.frombuffer(pf.source.read_range(ref.start, ref.length), np.uint8)
+    data = pf.source.read_array(ref.start, ref.length)
     try:
         col.read_chunk(data, ref, k, pf.path, verify_crc=verify)
     except ChunkTooShort:
@@ -42,5 +40,5 @@ def decode_chunk(pf, col, rgs, starts, k: int, verify) -> None:
         if ref.length >= data_end - ref.start:
             raise
         ref.length = data_end - ref.start
-        data = np.frombuffer(pf.source.read_range(ref.start, ref.length), np.uint8)
+        data = pf.source.read_array(ref.start, ref.length)
         col.read_chunk(data, ref, k, pf.path, verify_crc=verify)

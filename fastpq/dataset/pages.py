@@ -30,6 +30,8 @@ from __future__ import annotations
 import bisect
 import copy
 
+import numpy as np
+
 from .._thrift import ColumnIndex, OffsetIndex
 from ..errors import CorruptFileError
 from ..format import thrift_io
@@ -218,6 +220,9 @@ class VirtualSource(Source):
                     runs.append([rs, hi - lo])
             k += 1
         return b"".join(self.real.read_range(r, n) for r, n in runs)
+
+    def read_array(self, start: int, length: int):
+        return np.frombuffer(self.read_range(start, length), np.uint8)
 
     def open(self):
         raise NotImplementedError("a virtual source is read by ranges only")

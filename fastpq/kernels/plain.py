@@ -55,6 +55,21 @@ def plain_view(src, pos, count, dtype):
     return src[pos:end].view(dtype), end
 
 
+@kernel(inline="always")
+def copy_block(src, pos, out, start, nbytes):
+    """``out[start:start + nbytes] = src[pos:pos + nbytes]`` for one large block (caller checks
+    bounds), as 8-byte words: numba compiles a uint8 slice assignment to a byte loop, ~2.6x slower than memcpy
+    (36 vs 14 ms for 80 MB), where the word loop runs at memcpy speed."""
+    n8 = nbytes // 8
+    if n8 > 0:
+        words_in = src[pos:pos + n8 * 8].view(np.uint64)
+        words_out = out[start:start + n8 * 8].view(np.uint64)
+        for i in range(n8):
+            words_out[i] = words_in[i]
+    for k in range(n8 * 8, nbytes):
+        out[start + k] = src[pos + k]
+
+
 @kernel
 def plain_decode_fixed(src, pos, count, width, out, out_pos):
     """Copy ``count`` values of ``width`` bytes into the uint8 array ``out``.
@@ -68,7 +83,7 @@ def plain_decode_fixed(src, pos, count, width, out, out_pos):
         return OUTPUT_OVERFLOW
     nbytes = count * width
     start = out_pos * width
-    out[start:start + nbytes] = src[pos:pos + nbytes]
+    copy_block(src, pos, out, start, nbytes)
     return pos + nbytes
 
 
@@ -256,20 +271,28 @@ def plain_byte_array_decode(src, pos, count, offsets, out_pos, data):
 
 
 @kernel(inline="always")
+def store_le8(dst, d, v):
+    """The 8 bytes of ``v`` (int64 bits) little-endian at ``dst[d]`` (``d >= 0``, caller checks
+    bounds); like load_le, unsigned indices let LLVM merge the byte stores into one."""
+    q = np.uint64(d)
+    u = np.uint64(v)
+    for k in range(8):
+        dst[q + np.uint64(k)] = np.uint8((u >> np.uint64(8 * k)) & np.uint64(255))
+
+
+@kernel(inline="always")
 def copy_bytes(src, s, dst, d, length, dst_end):
     """``dst[d:d+length] = src[s:s+length]`` (``s, d >= 0``), in 16 then 8-byte
     steps while that stays before ``dst_end`` (the end of what the caller
     writes: bytes past ``d+length`` may be overwritten up to there) and inside
     ``src``. The unconditional first 16 bytes spare short values a mispredicted
-    loop exit; unsigned indices let LLVM merge the byte moves (see load_le)."""
+    loop exit; 8-byte loads and stores (load_le / store_le8): 20 -> 13 ns per
+    19-byte value in plain_byte_array_decode, against byte moves LLVM did not merge."""
     if s + length + 16 <= len(src) and d + length + 16 <= dst_end:
-        us = np.uint64(s)
-        ud = np.uint64(d)
-        for t in range(16):
-            dst[ud + np.uint64(t)] = src[us + np.uint64(t)]
+        store_le8(dst, d, load_le(src, s, 8))
+        store_le8(dst, d + 8, load_le(src, s + 8, 8))
         for k in range(16, length, 8):
-            for t in range(8):
-                dst[ud + np.uint64(k + t)] = src[us + np.uint64(k + t)]
+            store_le8(dst, d + k, load_le(src, s + k, 8))
     else:
         for k in range(length):
             dst[d + k] = src[s + k]
