@@ -51,7 +51,7 @@ def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dt
     ctypes = _column_types(pf, wanted)
     cat_fields = _categorical_fields(categories, meta, wanted, ctypes)
     plan = _Plan(rgs, starts, n_rows, limit, verify_checksums, coerce_int96_timestamp_unit, dtype_backend, meta)
-    workers = _workers(use_threads)
+    workers = _workers(use_threads) if n_rows * len(wanted) >= SMALL_READ_VALUES else 1
     with ThreadPoolExecutor(workers) if workers > 1 else _Inline() as pool:
         flat = _decode_flat_fields(pf, wanted, cat_fields, plan, pool)
         arrays = {}
@@ -132,6 +132,12 @@ def _rg_index(pf, i) -> int:
     if not isinstance(i, (int, np.integer)) or not -n <= i < n:
         raise IndexError(f"row group {i} out of range for a file of {n} row groups")
     return int(i) % n
+
+
+# Reads of fewer values (rows x columns) than this decode in the calling thread: their chunks are
+# small, the work per chunk is mostly Python (page headers, dispatch), and a pool only adds
+# start-up and GIL hand-offs (201 row groups x 6 columns, 1,000 rows: 82 ms on 2 threads, 61 inline).
+SMALL_READ_VALUES = 1_000_000
 
 
 def _workers(use_threads) -> int:
