@@ -60,6 +60,7 @@ import numpy as np
 from fastpq.errors import CorruptFileError
 from fastpq.kernels._jit import kernel
 from fastpq.kernels.bitpack import _U, _check_out, _unpack_unchecked
+from fastpq.kernels.plain import store_le8
 from fastpq.kernels.rle import _next_run
 from fastpq.kernels.status import (BAD_BIT_WIDTH, BAD_LEVEL, BAD_VALUE, OUTPUT_OVERFLOW,
                                    TRUNCATED, describe)
@@ -83,6 +84,30 @@ def _mask_levels(buf, o, n, max_def):
         buf[i] = e
         hits += e
     return BAD_LEVEL if bad else hits
+
+
+# byte b of 1-bit levels -> the 8 validity bytes it holds (little-endian uint64), and its popcount
+_BIT_SPREAD = np.array([sum(((b >> k) & 1) << (8 * k) for k in range(8)) for b in range(256)], np.uint64)
+_POPCOUNT = np.array([bin(b).count("1") for b in range(256)], np.int64)
+
+
+@kernel(inline="always")
+def _spread_bits(src, data_pos, n, valid, o):
+    """1-bit levels (max_def 1) at ``src[data_pos:]`` straight into ``valid[o:o+n]``, a byte
+    (8 values) at a time through a lookup table: ~8x fewer operations than unpacking then
+    comparing. The caller (``_next_run``) checked that the run's bytes are in ``src``, and
+    ``_check_out`` that ``valid`` holds ``o + n``. Returns the number of ones."""
+    hits = 0
+    full = n // 8
+    for j in range(full):
+        b = src[data_pos + j]
+        store_le8(valid, o + 8 * j, _BIT_SPREAD[b])
+        hits += _POPCOUNT[b]
+    for i in range(full * 8, n):
+        bit = (src[data_pos + (i >> 3)] >> (i & 7)) & 1
+        valid[o + i] = bit
+        hits += bit
+    return hits
 
 
 @kernel
@@ -118,6 +143,8 @@ def def_levels_to_validity(src, pos, end, bit_width, count, max_def, valid, vali
                 return BAD_LEVEL
             valid[o:o + n] = v == _U(max_def)
             n_valid += n if v == _U(max_def) else 0
+        elif bit_width == 1 and max_def == 1:           # the common case: an optional flat column
+            n_valid += _spread_bits(src, data_pos, n, valid, o)
         else:
             _unpack_unchecked(src, data_pos, bit_width, n, valid, o)
             k = _mask_levels(valid, o, n, max_def)
