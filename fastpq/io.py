@@ -11,6 +11,8 @@ import io
 import os
 from contextlib import contextmanager, nullcontext
 
+import numpy as np
+
 
 class Source:
     """A readable Parquet source: path, URL, file-like object or bytes."""
@@ -89,8 +91,6 @@ class Source:
         huge pages (numpy asks for them), which halves the cost of touching fresh memory
         for the chunk bytes of a big read.
         """
-        import numpy as np
-
         if self.fs is not None or self._fileobj is not None or length <= 0:
             return np.frombuffer(self.read_range(start, length), np.uint8)
         out = np.empty(length, np.uint8)

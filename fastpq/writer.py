@@ -318,7 +318,7 @@ class AtomicTarget:
             finally:
                 os.unlink(self.tmp)
         self.tmp = None
-        _fsync_dir(os.path.dirname(os.path.abspath(self.path)))
+        fsync_dir(os.path.dirname(os.path.abspath(self.path)))
 
     def abort(self) -> None:
         if not self._own:
@@ -340,7 +340,8 @@ class AtomicTarget:
                 pass
 
 
-def _fsync_dir(folder: str) -> None:
+def fsync_dir(folder: str) -> None:
+    """Make a rename or creation in ``folder`` durable (best effort: some file systems refuse)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -23,6 +23,16 @@ PARQUET_TESTING = CORPUS / "parquet-testing" / "data"
 BAD_DATA = CORPUS / "parquet-testing" / "bad_data"
 FASTPARQUET_DATA = CORPUS / "fastparquet"
 
+# Prefix of a `python -c` script that runs as if pyarrow were not installed.
+WITHOUT_PYARROW = (
+    "import sys\n"
+    "class Block:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name == 'pyarrow' or name.startswith('pyarrow.'):\n"
+    "            raise ImportError('pyarrow blocked')\n"
+    "sys.meta_path.insert(0, Block())\n"
+)
+
 _DATA_SUFFIXES = (".csv", ".json", ".md", ".bin", ".txt", ".crc")
 
 

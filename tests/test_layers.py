@@ -5,7 +5,7 @@ import ast
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, WITHOUT_PYARROW
 
 # Lower number = lower layer. A module may import only from its own layer or below.
 LAYERS = {
@@ -87,13 +87,7 @@ def test_works_without_pyarrow(tmp_path):
 
     path = tmp_path / "f.parquet"
     pq.write_table(pa.table({"a": [1, 2, 3]}), path)
-    code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'pyarrow' or name.startswith('pyarrow.'):\n"
-        "            raise ImportError('pyarrow blocked')\n"
-        "sys.meta_path.insert(0, Block())\n"
+    code = WITHOUT_PYARROW + (
         "import fastpq\n"
         f"pf = fastpq.ParquetFile({str(path)!r})\n"
         "assert pf.num_rows == 3\n"

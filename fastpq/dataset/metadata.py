@@ -31,6 +31,7 @@ from ..append.schema import describe_leaf, same_leaf
 from ..errors import SchemaMismatchError
 from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
+from ..writer import fsync_dir
 
 METADATA = "_metadata"
 COMMON_METADATA = "_common_metadata"
@@ -180,19 +181,6 @@ def _ancestors(folder: str) -> list:
         out.append(folder)
         folder = posixpath.dirname(folder)
     return out
-
-
-def fsync_dir(folder: str) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ---------------------------------------------------------------- metadata files

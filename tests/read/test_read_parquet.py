@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-from tests.conftest import TEST_DATA, committed_files, corpus_files, relative
+from tests.conftest import TEST_DATA, WITHOUT_PYARROW, committed_files, corpus_files, relative
 from tests.read._compare import assert_same, pandas_read
 from tests.read.test_corpus_read import KNOWN
 
@@ -162,13 +162,7 @@ def test_reads_without_pyarrow(tmp_path):
     pq.write_table(pa.table({"ts": pa.array([0, None], pa.timestamp("us", tz="Asia/Tokyo")),
                              "d": pa.array([1, None], pa.duration("s")),
                              "c": pa.array(["x", None]).dictionary_encode(), "s": ["a", "b"]}), path)
-    code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'pyarrow' or name.startswith('pyarrow.'):\n"
-        "            raise ImportError('pyarrow blocked')\n"
-        "sys.meta_path.insert(0, Block())\n"
+    code = WITHOUT_PYARROW + (
         "import fastpq\n"
         f"df = fastpq.read_parquet({str(path)!r})\n"
         "assert [str(t) for t in df.dtypes] == ['datetime64[us, Asia/Tokyo]', 'timedelta64[s]', 'category', 'str'], "

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
+from tests.conftest import WITHOUT_PYARROW
 
 
 def _df(start, n):
@@ -162,13 +163,7 @@ def test_file_permissions_follow_the_umask(tmp_path):
 def test_works_without_pyarrow(tmp_path):
     """pyarrow blocked from import: pandas uses python storage for str; fastpq still writes."""
     path = tmp_path / "f.parquet"
-    code = (
-        "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name == 'pyarrow' or name.startswith('pyarrow.'):\n"
-        "            raise ImportError('pyarrow blocked')\n"
-        "sys.meta_path.insert(0, Block())\n"
+    code = WITHOUT_PYARROW + (
         "import pandas as pd, numpy as np, fastpq\n"
         "df = pd.DataFrame({'s': ['a', None, 'héllo'], 'i': [1, 2, 3], 'c': pd.Categorical(['x', 'y', 'x']),\n"
         "                   't': pd.to_datetime(['2020', None, '2021'])})\n"
