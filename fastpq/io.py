@@ -83,8 +83,11 @@ class Source:
             f.seek(start)
             return f.read(length)
 
-    def read_array(self, start: int, length: int):
+    def read_array(self, start: int, length: int, out=None):
         """Bytes [start, start + length) as a uint8 numpy array (shorter at the end of the file).
+
+        ``out``: a uint8 array of at least ``length`` bytes that a local file is read into
+        (the result is then a view of it); other sources ignore it.
 
         Local files are read straight into the array (``readinto``): no intermediate
         ``bytes`` object, and the array's large allocation is eligible for transparent
@@ -93,8 +96,9 @@ class Source:
         """
         if self.fs is not None or self._fileobj is not None or length <= 0:
             return np.frombuffer(self.read_range(start, length), np.uint8)
-        out = np.empty(length, np.uint8)
-        view = memoryview(out)
+        if out is None or len(out) < length:
+            out = np.empty(length, np.uint8)
+        view = memoryview(out)[:length]
         got = 0
         with open(self.fs_path, "rb", buffering=0) as f:
             f.seek(start)
@@ -103,7 +107,7 @@ class Source:
                 if not n:
                     break
                 got += n
-        return out if got == length else out[:got]
+        return out[:got]
 
     def __repr__(self) -> str:
         return f"Source({self.name!r})"

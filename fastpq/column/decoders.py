@@ -135,7 +135,7 @@ class Dictionary:
 
 
 class CodesBuffer:
-    """Dictionary indices kept as categorical codes (int32), -1 at nulls."""
+    """Dictionary indices kept as categorical codes (int8, int16 or int32), -1 at nulls."""
 
     kind = "codes"
 
@@ -177,18 +177,41 @@ def _indices(src, count) -> tuple:
     return indices, end
 
 
+class CodesTooNarrow(Exception):
+    """A dictionary (or its indices' bit width) does not fit the codes' integer type: read again wider."""
+
+
+def _codes(src, count, codes, pos, size) -> int:
+    """Decode dictionary indices into ``codes[pos:pos + count]``; each must be below ``size``."""
+    if size > np.iinfo(codes.dtype).max + 1:
+        raise CodesTooNarrow()
+    if count == 0:
+        return len(src)
+    if len(src) < 1:
+        raise KernelError(-1, "dictionary indices")
+    bit_width = int(src[0])
+    if bit_width > 32:
+        raise KernelError(-2, "dictionary indices")
+    if bit_width > 8 * codes.itemsize:
+        raise CodesTooNarrow()
+    end = check(rle.rle_hybrid_decode(src, 1, len(src), bit_width, count, codes, pos), "dictionary indices")
+    if bit_width == 0:
+        end = check(rle.rle_hybrid_skip(src, 1, len(src), 0, count), "dictionary indices")
+    if not dictionary.indices_in_range(codes[pos:pos + count], size):
+        raise KernelError(-4, "dictionary indices")
+    return end
+
+
 def _dictionary(src, count, out, pos, dictionary_values):
     if dictionary_values is None:
         raise KernelError(-8, "dictionary-encoded page without a dictionary page")
-    indices, end = _indices(src, count)
     kind = out.kind
     size = dictionary_values.size
+    if kind == "codes":  # straight into the codes, then a range check
+        return _codes(src, count, out.values, pos, size)
+    indices, end = _indices(src, count)
     dictionary_values = dictionary_values.values
-    if kind == "codes":
-        if len(indices) and (indices.min() < 0 or indices.max() >= size):
-            raise KernelError(-4, "dictionary indices")
-        out.values[pos: pos + count] = indices
-    elif kind == "bytes":
+    if kind == "bytes":
         dict_offsets, dict_data = dictionary_values
         nbytes = check(dictionary.dictionary_gather_byte_array_size(dict_offsets, indices), "dictionary indices")
         remaining = len(out.offsets) - 1 - pos

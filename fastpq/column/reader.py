@@ -15,6 +15,7 @@ threads at once (the kernels release the GIL).
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,20 +143,25 @@ class FlatColumn:
     """Output buffers of one flat leaf column over a selection of row groups."""
 
     def __init__(self, leaf, total_rows: int, n_chunks: int, *, as_codes: bool = False,
-                 int96_unit: int = plain.UNIT_NS, int96_check_exact: bool = False, limit: int | None = None):
+                 int96_unit: int = plain.UNIT_NS, int96_check_exact: bool = False, limit: int | None = None,
+                 codes_dtype=np.int32):
         self.leaf = leaf
         self.total_rows = total_rows
         self.as_codes = as_codes
         # keep only the first ``limit`` rows (head): a chunk stops decoding after the page that reaches them
         self.limit = None if limit is None or limit >= total_rows else max(int(limit), 0)
-        self.valid = np.empty(total_rows, np.uint8) if leaf.max_def > 0 else None
+        # validity (uint8 per row, 1 = not null) of an optional column, allocated when a page
+        # first has a null: pages whose def_levels are runs of max_def (most of an optional
+        # column's, as pandas writes every column optional) write nothing
+        self.valid = None
+        self._valid_lock = threading.Lock()
         self.null_counts = [0] * n_chunks
         ptype = leaf.physical_type
         self.chunks: list = [None] * n_chunks  # per-chunk ByteArrayBuffer
         self.dictionaries: list = [None] * n_chunks  # per-chunk Dictionary (codes mode)
         self.chunk_rows: list = [0] * n_chunks
         if as_codes:
-            self.buffer = CodesBuffer(np.empty(total_rows, np.int32))
+            self.buffer = CodesBuffer(np.empty(total_rows, codes_dtype))
         elif ptype == Type.BOOLEAN:
             self.buffer = BoolBuffer(np.empty(total_rows, np.uint8))
         elif ptype == Type.INT96:
@@ -249,11 +255,18 @@ class FlatColumn:
             self._spread(out, out_pos, n, n_valid, row)
 
     def _validity(self, page, n: int, row: int) -> int:
-        if self.valid is None:
+        if self.leaf.max_def == 0:
             return n
         lv = page.def_
         if lv is None:
             raise KernelError(-8, "data page of an optional column has no definition levels")
+        if self.valid is None:
+            if lv.encoding != BIT_PACKED and levels.def_levels_all_max(page.buf, lv.start, lv.end, lv.bit_width, n,
+                                                                       self.leaf.max_def) == 1:
+                return n
+            with self._valid_lock:
+                if self.valid is None:
+                    self.valid = np.ones(self.total_rows, np.uint8)
         if lv.encoding == BIT_PACKED:
             scratch = np.empty(n, np.int16)
             check(bitpack.bit_packed_legacy_decode(page.buf, lv.start, lv.end, lv.bit_width, n, scratch, 0),

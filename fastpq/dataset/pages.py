@@ -221,7 +221,7 @@ class VirtualSource(Source):
             k += 1
         return b"".join(self.real.read_range(r, n) for r, n in runs)
 
-    def read_array(self, start: int, length: int):
+    def read_array(self, start: int, length: int, out=None):
         return np.frombuffer(self.read_range(start, length), np.uint8)
 
     def open(self):

@@ -46,6 +46,11 @@ class PandasMeta:
     def is_categorical(self, field: str) -> bool:
         return self.pandas_type(field) == "categorical"
 
+    def num_categories(self, field: str) -> int | None:
+        md = (self.columns.get(field) or {}).get("metadata") or {}
+        n = md.get("num_categories") if isinstance(md, dict) else None
+        return n if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else None
+
     def ordered(self, field: str) -> bool:
         md = (self.columns.get(field) or {}).get("metadata") or {}
         return bool(md.get("ordered")) if isinstance(md, dict) else False

@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 
 from .._thrift import Type
-from ..column.decoders import INT96_UNITS, Decoded
+from ..column.decoders import INT96_UNITS, Decoded, check
 from ..format.arrow_schema import ArrowDictionary, ArrowType
 from ..format.arrow_types import ColumnType, inferred_type
 from ..format.keyvalue import ArrowSchemaWarning, PandasMetadataWarning
 from ..format.statistics import exact_decimal
+from ..kernels import dictionary
 from . import to_arrow
 from .dtypes import STR_DTYPE
 
@@ -362,9 +363,21 @@ def _categorical(col, ordered=False):
         return pd.Categorical.from_codes(np.full(len(codes), -1, np.int32), categories=pd.Index([], dtype=object),
                                          ordered=ordered)
     merged = present[0].append(present[1:]).unique() if len(present) > 1 else present[0]
+    narrow = codes_dtype(len(merged))
     if len(merged) != sum(len(p) for p in present) or len(present) > 1:
-        codes = _remap(codes, col.chunk_rows, per_chunk, merged)
+        out = codes if codes.dtype == narrow else np.empty(len(codes), narrow)  # in place when it can
+        codes = _remap(codes, col.chunk_rows, per_chunk, merged, out)
+    else:
+        codes = codes.astype(narrow, copy=False)
     return pd.Categorical.from_codes(codes, categories=merged, ordered=ordered, validate=False)
+
+
+def codes_dtype(n_categories: int):
+    """The codes dtype pandas gives ``n_categories`` categories (so from_codes keeps ours)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_categories < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
 
 
 def _arrow_categorical(col, ctype, ordered):
@@ -383,15 +396,17 @@ def _arrow_categorical(col, ctype, ordered):
     return pd.arrays.ArrowExtensionArray(arrow)
 
 
-def _remap(codes, chunk_rows, per_chunk, merged):
-    """Map each chunk's codes (into its own dictionary) onto ``merged``; -1 stays -1."""
+def _remap(codes, chunk_rows, per_chunk, merged, out):
+    """Each chunk's codes (into its own dictionary) onto ``merged``, into ``out``; -1 stays -1."""
     pos = 0
     for n, cats in zip(chunk_rows, per_chunk):
-        if cats is not None:
-            mapping = np.append(merged.get_indexer(pd.Index(cats)).astype(np.int32), np.int32(-1))
-            codes[pos:pos + n] = mapping[codes[pos:pos + n]]
+        if cats is None:  # a chunk of nulls only
+            out[pos:pos + n] = codes[pos:pos + n]
+        else:
+            mapping = merged.get_indexer(pd.Index(cats)).astype(out.dtype)
+            check(dictionary.remap_codes(codes, pos, n, mapping, out), "categorical codes")
         pos += n
-    return codes
+    return out
 
 
 def categorize(array, ordered=False, dtype_backend=None, ctype=None, leaf=None):

@@ -42,6 +42,28 @@ def _indices_valid(indices, size):
 
 
 @kernel
+def indices_in_range(indices, size):
+    """True if every index is in ``[0, size)``."""
+    return _indices_valid(indices, size)
+
+
+@kernel
+def remap_codes(codes, start, count, mapping, out):
+    """``out[start + i] = mapping[codes[start + i]]`` for ``i < count``; -1 (null) stays -1.
+
+    Categorical codes into one chunk's dictionary -> codes into the merged
+    categories, written straight into the final (narrow) codes array. Codes are
+    in ``[-1, len(mapping))`` (checked as decoded); OUTPUT_OVERFLOW if a range is off.
+    """
+    if start < 0 or count < 0 or start + count > len(codes) or start + count > len(out):
+        return OUTPUT_OVERFLOW
+    for i in range(start, start + count):
+        c = codes[i]
+        out[i] = mapping[c] if c >= 0 else -1
+    return start + count
+
+
+@kernel
 def dictionary_gather(dictionary, indices, out, out_pos):
     """``out[out_pos + i] = dictionary[indices[i]]``; returns ``out_pos + len(indices)``.
 

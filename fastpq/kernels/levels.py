@@ -111,6 +111,26 @@ def _spread_bits(src, data_pos, n, valid, o):
 
 
 @kernel
+def def_levels_all_max(src, pos, end, bit_width, count, max_def):
+    """1 if the ``count`` def_levels at ``src[pos:end]`` are RLE runs of ``max_def`` only (every
+    value defined: what writers give an optional column without nulls), else 0 (or a status):
+    such a page needs no validity written. Bit-packed runs give 0 without being looked at."""
+    bit_width = np.int64(bit_width)
+    if bit_width < 1 or bit_width > 8 or count < 0 or pos < 0 or end > len(src) or max_def < 1:
+        return 0
+    done = 0
+    while done < count:
+        kind, n, v, data_pos, run_end = _next_run(src, pos, end, bit_width, count - done)
+        if kind < 0:
+            return kind
+        if kind != 0 or v != _U(max_def):
+            return 0
+        done += n
+        pos = run_end
+    return 1
+
+
+@kernel
 def def_levels_to_validity(src, pos, end, bit_width, count, max_def, valid, valid_pos):
     """Decode ``count`` RLE-hybrid def_levels of a flat column (max_rep == 0) at
     ``src[pos:end]`` straight into the mask ``valid[valid_pos:valid_pos+count]`` (uint8 or

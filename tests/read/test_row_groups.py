@@ -102,9 +102,9 @@ def _count_decoding(monkeypatch):
         pages.append((self.leaf.name, page.offset))
         return original_page(self, page, *args)
 
-    def spy_chunk(pf, col, rgs, starts, k, verify):
+    def spy_chunk(pf, col, rgs, starts, k, verify, *rest):
         chunks.append((col.leaf.name, rgs[k]))
-        return original_chunk(pf, col, rgs, starts, k, verify)
+        return original_chunk(pf, col, rgs, starts, k, verify, *rest)
 
     monkeypatch.setattr(FlatColumn, "_data_page", spy_page)
     monkeypatch.setattr(chunk_read, "decode_chunk", spy_chunk)  # decode_chunks calls it
