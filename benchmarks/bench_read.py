@@ -128,13 +128,14 @@ def main():
     parser.add_argument("--scenarios", default=None)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--readers", default=",".join(READERS))
+    parser.add_argument("--raw", default=None, help="also write every measurement to this JSON file")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     import scenarios
 
     names = args.scenarios.split(",") if args.scenarios else list(scenarios.SCENARIOS)
     readers = args.readers.split(",")
-    rows_out = []
+    rows_out, raw = [], []
     for name in names:
         for codec in args.codecs.split(","):
             path = make_file(name, args.rows, codec)
@@ -142,14 +143,18 @@ def main():
             for label, columns in [("all", None), (f"1 col ({first})", [first])]:
                 res = {r: measure(r, path, columns, args.repeat) for r in readers}
                 rows_out.append(_row(name, codec, label, res))
+                raw.append({"scenario": name, "codec": codec, "read": label, **res})
                 print(table(rows_out[-1:], COLUMNS).splitlines()[-1], flush=True)
+    if args.raw:
+        Path(args.raw).write_text(json.dumps(raw, indent=1))
     print()
     print(f"{args.rows:,} rows; times in seconds (best of {args.repeat}); ratio = fastpq / other; "
           "peak = peak memory growth during one read / size of the resulting DataFrame")
     print(table(rows_out, COLUMNS))
 
 
-COLUMNS = ["scenario", "codec", "read", "fastpq s", "vs pyarrow", "1thr vs pyarrow 1thr", "vs fastparquet",
+COLUMNS = ["scenario", "codec", "read", "fastpq s", "vs pyarrow", "vs pyarrow 1thr", "1thr vs pyarrow 1thr",
+           "vs fastparquet",
            "fastpq peak", "pyarrow peak"]
 
 
@@ -173,6 +178,7 @@ def _row(name, codec, label, res) -> dict:
     return {"scenario": name, "codec": codec, "read": label,
             "fastpq s": s("fastpq") if s("fastpq") else res["fastpq"].get("error"),
             "vs pyarrow": ratio("fastpq", "pyarrow"),
+            "vs pyarrow 1thr": ratio("fastpq", "pyarrow_1thread"),
             "1thr vs pyarrow 1thr": ratio("fastpq_1thread", "pyarrow_1thread"),
             "vs fastparquet": ratio("fastpq", "fastparquet"),
             "fastpq peak": peak("fastpq"), "pyarrow peak": peak("pyarrow")}

@@ -1,0 +1,68 @@
+"""Start-up: a fresh process that imports fastpq and reads a small file, timed from outside.
+
+Each run is a new interpreter (``python -c "import fastpq; fastpq.read_parquet(f)"``), so
+it pays for the interpreter, pandas, fastpq, numba's own start-up and loading the cached
+kernels the file needs (numba cache warm: the package's ``__pycache__``). ``--cold-cache``
+also times one run against an empty numba cache (``NUMBA_CACHE_DIR`` pointed at a new
+temporary directory, so the real cache is left alone): the first read on a new machine.
+
+    python benchmarks/bench_startup.py [--runs 7] [--cold-cache]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = {
+    "pyarrow, core types, snappy": ROOT / "test-data" / "pyarrow_core_v1_snappy.parquet",
+    "29 columns of every duckdb type": ROOT / "test-data" / "duckdb_codec_brotli.parquet",
+}
+CODE = "import fastpq, sys; fastpq.read_parquet(sys.argv[1])"
+PARTS = """
+import time, sys
+t0 = time.perf_counter(); import pandas
+t1 = time.perf_counter(); import fastpq
+t2 = time.perf_counter(); fastpq.read_parquet(sys.argv[1])
+t3 = time.perf_counter()
+print(f"{t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f}")
+"""
+
+
+def _run(path, env=None) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", CODE, str(path)], check=True, env=env)
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--cold-cache", action="store_true")
+    args = parser.parse_args()
+    print("| file | median s | min s | max s | import pandas | import fastpq | first read |")
+    print("|---|---|---|---|---|---|---|")
+    for label, path in FILES.items():
+        if not path.exists():
+            print(f"| {label} | missing: {path.name} | | | | | |")
+            continue
+        _run(path)  # the numba cache exists and the files are in the page cache
+        times = [_run(path) for _ in range(args.runs)]
+        parts = subprocess.check_output([sys.executable, "-c", PARTS, str(path)]).decode().split()
+        print(f"| {label} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} | "
+              f"{parts[0]} | {parts[1]} | {parts[2]} |")
+    if args.cold_cache:
+        path = next(iter(FILES.values()))
+        with tempfile.TemporaryDirectory() as cache:
+            env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+            print(f"\nempty numba cache ({path.name}): {_run(path, env):.1f} s (compiling its kernels)")
+
+
+if __name__ == "__main__":
+    main()
