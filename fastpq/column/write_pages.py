@@ -88,15 +88,17 @@ class PageSink:
 
     def data_page_v1(self, rep: bytes, def_: bytes, values: np.ndarray, num_values: int,
                      encoding: int) -> tuple[int, int]:
-        raw = rep + def_ + values.tobytes() if (rep or def_) else values
-        body = self._compress(raw)
+        if self.codec == compression.UNCOMPRESSED:  # levels and values written as they are: no joined copy
+            parts = [part for part in (rep + def_, self._compress(values)) if len(part)]
+        else:
+            parts = [self._compress(rep + def_ + values.tobytes() if (rep or def_) else values)]
         header = PageHeader(type=PageType.DATA_PAGE, uncompressed_page_size=len(rep) + len(def_) + len(values),
-                            compressed_page_size=len(body),
+                            compressed_page_size=sum(len(part) for part in parts),
                             data_page_header=DataPageHeader(
                                 num_values=num_values, encoding=encoding,
                                 definition_level_encoding=Encoding.RLE,
                                 repetition_level_encoding=Encoding.RLE))
-        return self._emit(header, [body])
+        return self._emit(header, parts)
 
     def data_page_v2(self, rep: bytes, def_: bytes, values: np.ndarray, num_values: int,
                      num_nulls: int, num_rows: int, encoding: int) -> tuple[int, int]:

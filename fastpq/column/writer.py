@@ -243,6 +243,8 @@ def _choose_plan(spec, col, opts) -> tuple[ColumnData, _Plan]:
     wanted = enc == Encoding.RLE_DICTIONARY or opts.dictionary is True
     if not (wanted or opts.dictionary == "auto") or not _can_dictionary(spec, col):
         return col, _Plan(Encoding.PLAIN)
+    if not wanted and _surely_too_many_distinct(col, opts.dictionary_limit):
+        return col, _Plan(Encoding.PLAIN)
     dictionary, indices = _build_dictionary(col, opts.dictionary_limit)
     complete = len(indices) == col.n_values
     if wanted or (complete and _dictionary_pays(col, dictionary)):
@@ -274,6 +276,34 @@ def _build_dictionary(col: ColumnData, limit: int):
     return ColumnData(len(values), values=values), indices
 
 
+_SAMPLE = 4096
+
+
+def _surely_too_many_distinct(col, limit: int) -> bool:
+    """True when a sample of byte arrays says the dictionary would outgrow ``limit`` bytes, so
+    building one (then abandoning it) is skipped: 10M distinct strings spent 75 ms there.
+
+    4,096 values taken evenly across the column are hashed. Were there only as many distinct
+    values as fit ``limit`` (D of them), the sample would repeat about 4096^2 / 2D times
+    (birthday bound; ~180 for 20-byte strings and the 1 MiB default); fewer than a quarter
+    of that means several times D distinct values. Skewed data repeats more, and is tried.
+    Only the encoding depends on this, never the values.
+    """
+    from ..kernels import dictionary as kd
+
+    n = col.n_values
+    if col.offsets is None or n < 16 * _SAMPLE:
+        return False
+    hashes = np.empty(_SAMPLE, np.int64)
+    k = kd.sampled_hashes(col.offsets, col.data, n // _SAMPLE, hashes)
+    if k < _SAMPLE:
+        return False
+    mean_size = 4 + (int(col.offsets[-1]) - int(col.offsets[0])) / n
+    fitting = max(limit / mean_size, 1.0)
+    repeats = k - len(np.unique(hashes))
+    return repeats < k * k / (2 * fitting) / 4
+
+
 def _plain_size(col: ColumnData) -> int:
     if col.offsets is not None:
         return int(col.offsets[-1] - col.offsets[0]) + 4 * col.n_values
@@ -295,26 +325,28 @@ def _dict_bit_width(plan) -> int:
 # ---------------------------------------------------------------- page cuts
 
 class _Cost:
-    """Estimated encoded bytes of dense values, to cut pages at ``page_size``."""
+    """Estimated encoded bytes of dense values, to cut pages at ``page_size``: a fixed size
+    per value, or the PLAIN size of byte arrays (4 + length each, from their ``offsets``)."""
 
-    def __init__(self, per_value: float = 0.0, cumulative: np.ndarray | None = None):
+    def __init__(self, per_value: float = 0.0, offsets: np.ndarray | None = None):
         self.per_value = per_value
-        self.cumulative = cumulative
+        self.offsets = offsets
 
     def limit(self, v: int, page_size: int, n_values: int) -> int:
         """The first value past ``page_size`` bytes from value ``v`` (at least v + 1)."""
-        if self.cumulative is None:
+        if self.offsets is None:
             step = int(page_size / self.per_value) if self.per_value > 0 else n_values
             return min(n_values, v + max(step, 1))
-        target = self.cumulative[v] + page_size
-        return max(int(np.searchsorted(self.cumulative, target, "left")), v + 1)
+        from ..kernels.encode import byte_array_page_end
+
+        return byte_array_page_end(self.offsets, v, page_size)
 
 
 def _value_cost(col, plan) -> _Cost:
     if plan.indices is not None and plan.n_dict == col.n_values:
         return _Cost(max(_dict_bit_width(plan), 1) / 8)
     if col.offsets is not None:
-        return _Cost(cumulative=col.offsets - col.offsets[0] + 4 * np.arange(len(col.offsets), dtype=np.int64))
+        return _Cost(offsets=col.offsets)
     if col.is_bool:
         return _Cost(1 / 8)
     return _Cost(col.values.nbytes / max(len(col.values), 1) or 1)

@@ -310,6 +310,24 @@ def _hash_bytes(data, s, length):
     return h ^ ((h >> 32) & 0xFFFFFFFF)
 
 
+@kernel
+def sampled_hashes(offsets, data, step, out):
+    """Hashes of byte arrays 0, step, 2 step, ... (at most ``len(out)``) into ``out``; returns
+    how many, or BAD_INDEX if a sampled value's offsets are not within ``data``."""
+    n = len(offsets) - 1
+    k = 0
+    i = 0
+    while i < n and k < len(out):
+        s = offsets[i]
+        e = offsets[i + 1]
+        if s < 0 or e < s or e > len(data):
+            return BAD_INDEX
+        out[k] = _hash_bytes(data, s, e - s)
+        k += 1
+        i += max(step, 1)
+    return k
+
+
 @kernel(inline="always")
 def _same_bytes(a, sa, b, sb, length):
     k = 0

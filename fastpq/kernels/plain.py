@@ -324,8 +324,13 @@ def _plain_byte_array_encode(offsets, data, out):
     for i in range(len(offsets) - 1):
         s = offsets[i]
         length = offsets[i + 1] - s
-        for k in range(4):
-            out[p + k] = (length >> (8 * k)) & 0xFF
+        if length > _MAX_BYTE_ARRAY_LENGTH:
+            return BAD_LENGTH
+        if p + 8 <= len(out):
+            store_le8(out, p, length)  # one store; its upper 4 bytes are the value's, written next
+        else:
+            for k in range(4):
+                out[p + k] = (length >> (8 * k)) & 0xFF
         p += 4
         copy_bytes(data, s, out, p, length, len(out))
         p += length
@@ -343,9 +348,8 @@ def plain_encode_byte_array(offsets, data):
     data = np.ascontiguousarray(data, dtype=np.uint8)
     if check_offsets(offsets, len(data)) != 0:
         raise ValueError("offsets are not non-decreasing within data")
-    if len(offsets) > 1 and np.max(np.diff(offsets)) > _MAX_BYTE_ARRAY_LENGTH:
-        raise ValueError("a byte array is longer than 2**31 - 1 bytes")
     n = len(offsets) - 1
     out = np.empty(4 * n + int(offsets[-1] - offsets[0]), dtype=np.uint8)
-    _plain_byte_array_encode(offsets, data, out)
+    if _plain_byte_array_encode(offsets, data, out) < 0:
+        raise ValueError("a byte array is longer than 2**31 - 1 bytes")
     return out

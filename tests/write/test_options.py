@@ -151,6 +151,37 @@ def test_dictionary_falls_back_to_plain_past_the_limit(tmp_path):
     assert "RLE_DICTIONARY" not in _chunk(path, "a").encodings
 
 
+@pytest.mark.parametrize("kind", ["unique", "few", "cycle_4000", "skewed", "unique_then_few"])
+def test_sampled_cardinality_skips_only_hopeless_dictionaries(tmp_path, kind, monkeypatch):
+    """Strings whose sample says the dictionary cannot fit skip the attempt; any column whose
+    dictionary fits still gets one (the sample never decides a column it could not tell)."""
+    from fastpq.column import writer as column_writer
+
+    n = 200_000
+    rng = np.random.default_rng(1)
+    values = {
+        "unique": np.arange(n).astype(str),
+        "few": np.array([f"w{i}" for i in range(50)])[rng.integers(0, 50, n)],
+        "cycle_4000": np.array([f"value-{i:06d}" for i in range(4000)])[np.arange(n) % 4000],
+        "skewed": np.where(rng.random(n) < 0.9, "common", np.arange(n).astype(str)),
+        "unique_then_few": np.concatenate([np.arange(1000).astype(str), np.full(n - 1000, "x")]),
+    }[kind]
+    df = pd.DataFrame({"s": pd.Series(values, dtype="str")})
+    tried = []
+    original = column_writer._build_dictionary
+    monkeypatch.setattr(column_writer, "_build_dictionary", lambda *a: tried.append(1) or original(*a))
+    path = tmp_path / "f.parquet"
+    fastpq.write(path, df)
+    encodings = set(_chunk(path, "s").encodings)
+    if kind == "unique":
+        assert not tried and "RLE_DICTIONARY" not in encodings
+    else:
+        assert tried
+    if kind in ("few", "cycle_4000", "unique_then_few"):
+        assert "RLE_DICTIONARY" in encodings
+    pd.testing.assert_frame_equal(pq.read_table(path).to_pandas(), df)
+
+
 def test_categorical_dictionary_holds_the_categories(tmp_path):
     df = pd.DataFrame({"c": pd.Categorical(["b", None, "b"], categories=["z", "b", "a"])})
     path = tmp_path / "f.parquet"
