@@ -140,7 +140,7 @@ class RowGroupResult:
     end: int               # file offset just past the row group
 
 
-def _encode_column(col, s, options: WriteOptions) -> list:
+def _encode_column(col, s, options: WriteOptions, compress_pool=None) -> list:
     """Encode one stored column into memory at offset 0: [(buffers, ChunkResult) per leaf]."""
     from .frame.from_pandas import column_leaves
 
@@ -148,11 +148,34 @@ def _encode_column(col, s, options: WriteOptions) -> list:
     out = []
     for spec, data in zip(col.leaves, column_leaves(col, s)):
         buffers: list = []
-        out.append((buffers, write_column_chunk(buffers.append, 0, spec, data, opts)))
+        out.append((buffers, write_column_chunk(buffers.append, 0, spec, data, opts, compress_pool)))
     return out
 
 
 _POOL = None
+_COMPRESS_POOL = None
+
+
+def _forget_pools() -> None:
+    """In a forked child: the parent's pool threads do not exist there, and a pool that
+    believes it has idle workers would queue work that never runs (a hang): start afresh."""
+    global _POOL, _COMPRESS_POOL
+    _POOL = _COMPRESS_POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
+
+
+def _compress_pool():
+    """The shared pool that compresses pages (a pool of its own: column tasks on ``_pool`` wait
+    on it, and waiting on their own pool could leave no thread to do the work)."""
+    global _COMPRESS_POOL
+    if _COMPRESS_POOL is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _COMPRESS_POOL = ThreadPoolExecutor(max(1, min(os.cpu_count() or 1, 8)), thread_name_prefix="fastpq-compress")
+    return _COMPRESS_POOL
 
 
 def _pool():
@@ -178,11 +201,13 @@ def write_row_group(f, df, plan, options: WriteOptions, offset: int, sorting=Non
     from .frame.from_pandas import plan_series
 
     pairs = list(plan_series(df, plan))
-    if threads and len(pairs) > 1 and (os.cpu_count() or 1) > 1:
-        futures = [_pool().submit(_encode_column, col, s, options) for col, s in pairs]
+    parallel = threads and (os.cpu_count() or 1) > 1
+    pages = _compress_pool() if parallel else None
+    if parallel and len(pairs) > 1:
+        futures = [_pool().submit(_encode_column, col, s, options, pages) for col, s in pairs]
         encoded = [fut.result() for fut in futures]
     else:
-        encoded = [_encode_column(col, s, options) for col, s in pairs]
+        encoded = [_encode_column(col, s, options, pages) for col, s in pairs]
     chunks, indexes = [], []
     pos = offset
     for leaves in encoded:

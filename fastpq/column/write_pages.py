@@ -16,6 +16,7 @@ offsets and sizes the column chunk metadata needs.
 from __future__ import annotations
 
 import zlib
+from collections import deque
 
 import numpy as np
 
@@ -48,18 +49,30 @@ def _crc(parts) -> int:
 
 
 class PageSink:
-    """Writes the pages of one column chunk through ``write`` from file offset ``offset``."""
+    """Writes the pages of one column chunk through ``write`` from file offset ``offset``.
 
-    def __init__(self, write, offset: int, codec: int, level, crc: bool):
+    With a ``pool`` (and a codec), pages are compressed on it while the next ones are
+    built (the codecs release the GIL: a one-column write compresses on every core),
+    and written in order as their compression finishes, at most ``WINDOW`` pages
+    behind. ``pages`` lists each written page's (file offset, size); ``flush`` writes
+    whatever is still pending.
+    """
+
+    WINDOW = 8
+
+    def __init__(self, write, offset: int, codec: int, level, crc: bool, pool=None):
         self.write = write
         self.offset = offset
         self.codec = codec
         self.level = level
         self.crc = crc
+        self.pool = pool if codec != compression.UNCOMPRESSED else None
         self.uncompressed = 0
         self.compressed = 0
+        self.pages: list = []
+        self._pending: deque = deque()
 
-    def _emit(self, header: PageHeader, parts: list) -> tuple[int, int]:
+    def _emit(self, header: PageHeader, parts: list) -> None:
         if self.crc:
             header.crc = _crc(parts)
         head = thrift_io.encode(header)
@@ -71,43 +84,68 @@ class PageSink:
         self.offset += size
         self.uncompressed += len(head) + header.uncompressed_page_size
         self.compressed += size
-        return start, size
+        self.pages.append((start, size))
 
     def _compress(self, data) -> bytes:
         if self.codec == compression.UNCOMPRESSED:
             return data if isinstance(data, bytes) else np.ascontiguousarray(data).reshape(-1).view(np.uint8)
         return compression.compress(self.codec, data, self.level)
 
-    def dictionary_page(self, plain_values: np.ndarray, num_values: int) -> tuple[int, int]:
-        body = self._compress(plain_values)
-        header = PageHeader(type=PageType.DICTIONARY_PAGE, uncompressed_page_size=len(plain_values),
-                            compressed_page_size=len(body),
-                            dictionary_page_header=DictionaryPageHeader(
-                                num_values=num_values, encoding=Encoding.PLAIN, is_sorted=False))
-        return self._emit(header, [body])
+    def _page(self, header_for, raw) -> None:
+        """Compress ``raw`` and emit ``header_for(body)`` with its parts (in page order)."""
+        if self.pool is None:
+            self._emit(*header_for(self._compress(raw)))
+            return
+        self._pending.append((header_for, self.pool.submit(self._compress, raw)))
+        while len(self._pending) > self.WINDOW:
+            self._emit_oldest()
 
-    def data_page_v1(self, rep: bytes, def_: bytes, values: np.ndarray, num_values: int,
-                     encoding: int) -> tuple[int, int]:
+    def _emit_oldest(self) -> None:
+        header_for, body = self._pending.popleft()
+        self._emit(*header_for(body.result()))
+
+    def flush(self) -> None:
+        while self._pending:
+            self._emit_oldest()
+
+    def dictionary_page(self, plain_values: np.ndarray, num_values: int) -> None:
+        def header_for(body):
+            return PageHeader(type=PageType.DICTIONARY_PAGE, uncompressed_page_size=len(plain_values),
+                              compressed_page_size=len(body),
+                              dictionary_page_header=DictionaryPageHeader(
+                                  num_values=num_values, encoding=Encoding.PLAIN, is_sorted=False)), [body]
+
+        self._page(header_for, plain_values)
+
+    def data_page_v1(self, rep: bytes, def_: bytes, values: np.ndarray, num_values: int, encoding: int) -> None:
+        levels = rep + def_
+        uncompressed_size = len(levels) + len(values)
+
+        def header_for(body, prefix=b""):
+            parts = [part for part in (prefix, body) if len(part)]
+            return PageHeader(type=PageType.DATA_PAGE, uncompressed_page_size=uncompressed_size,
+                              compressed_page_size=sum(len(part) for part in parts),
+                              data_page_header=DataPageHeader(
+                                  num_values=num_values, encoding=encoding,
+                                  definition_level_encoding=Encoding.RLE,
+                                  repetition_level_encoding=Encoding.RLE)), parts
+
         if self.codec == compression.UNCOMPRESSED:  # levels and values written as they are: no joined copy
-            parts = [part for part in (rep + def_, self._compress(values)) if len(part)]
+            self._emit(*header_for(self._compress(values), levels))
         else:
-            parts = [self._compress(rep + def_ + values.tobytes() if (rep or def_) else values)]
-        header = PageHeader(type=PageType.DATA_PAGE, uncompressed_page_size=len(rep) + len(def_) + len(values),
-                            compressed_page_size=sum(len(part) for part in parts),
-                            data_page_header=DataPageHeader(
-                                num_values=num_values, encoding=encoding,
-                                definition_level_encoding=Encoding.RLE,
-                                repetition_level_encoding=Encoding.RLE))
-        return self._emit(header, parts)
+            self._page(header_for, levels + values.tobytes() if levels else values)
 
     def data_page_v2(self, rep: bytes, def_: bytes, values: np.ndarray, num_values: int,
-                     num_nulls: int, num_rows: int, encoding: int) -> tuple[int, int]:
+                     num_nulls: int, num_rows: int, encoding: int) -> None:
         compressed = self.codec != compression.UNCOMPRESSED
-        body = self._compress(values)
-        header = PageHeader(type=PageType.DATA_PAGE_V2, uncompressed_page_size=len(rep) + len(def_) + len(values),
-                            compressed_page_size=len(rep) + len(def_) + len(body),
-                            data_page_header_v2=DataPageHeaderV2(
-                                num_values=num_values, num_nulls=num_nulls, num_rows=num_rows,
-                                encoding=encoding, definition_levels_byte_length=len(def_),
-                                repetition_levels_byte_length=len(rep), is_compressed=compressed))
-        return self._emit(header, [part for part in (rep, def_, body) if len(part)])
+
+        def header_for(body):
+            return PageHeader(type=PageType.DATA_PAGE_V2, uncompressed_page_size=len(rep) + len(def_) + len(values),
+                              compressed_page_size=len(rep) + len(def_) + len(body),
+                              data_page_header_v2=DataPageHeaderV2(
+                                  num_values=num_values, num_nulls=num_nulls, num_rows=num_rows,
+                                  encoding=encoding, definition_levels_byte_length=len(def_),
+                                  repetition_levels_byte_length=len(rep), is_compressed=compressed)), \
+                [part for part in (rep, def_, body) if len(part)]
+
+        self._page(header_for, values)

@@ -167,20 +167,24 @@ class _Plan:
 
 
 def write_column_chunk(write, offset: int, spec: LeafSpec, col: ColumnData,
-                       opts: ColumnOptions) -> ChunkResult:
-    """Write one column chunk through ``write`` starting at file ``offset``."""
+                       opts: ColumnOptions, compress_pool=None) -> ChunkResult:
+    """Write one column chunk through ``write`` starting at file ``offset`` (pages compressed
+    on ``compress_pool`` when given: see ``PageSink``)."""
     col, plan = _choose_plan(spec, col, opts)
     entries = _Entries(spec, col)
-    sink = PageSink(write, offset, opts.codec, opts.level, opts.crc)
+    sink = PageSink(write, offset, opts.codec, opts.level, opts.crc, compress_pool)
     dict_offset = None
     enc_stats: dict = {}
     if plan.dictionary is not None:
-        dict_offset, _ = sink.dictionary_page(write_values.plain(plan.dictionary, 0, plan.dictionary.n_values),
-                                              plan.dictionary.n_values)
+        sink.dictionary_page(write_values.plain(plan.dictionary, 0, plan.dictionary.n_values),
+                             plan.dictionary.n_values)
+        sink.flush()
+        dict_offset = sink.pages[0][0]
         enc_stats[(PageType.DICTIONARY_PAGE, Encoding.PLAIN)] = 1
     data_offset = sink.offset
+    first_data_page = len(sink.pages)
     cuts = _cut_pages(entries, _value_cost(col, plan), opts)
-    page_bounds, null_counts, locations = [], [], []
+    page_bounds, null_counts, first_rows = [], [], []
     bit_width = _dict_bit_width(plan)
     e0 = 0
     for e1 in cuts:
@@ -191,13 +195,15 @@ def write_column_chunk(write, offset: int, spec: LeafSpec, col: ColumnData,
             values = write_values.dictionary_indices(plan.indices[v0:v1], bit_width)
         else:
             values = write_values.VALUE_ENCODERS[encoding](col, v0, v1)
-        loc = _write_page(sink, spec, col, entries, e0, e1, values, encoding, opts)
-        locations.append((loc[0], loc[1], entries.row_at(e0)))
+        _write_page(sink, spec, col, entries, e0, e1, values, encoding, opts)
+        first_rows.append(entries.row_at(e0))
         enc_stats[(_page_type(opts), encoding)] = enc_stats.get((_page_type(opts), encoding), 0) + 1
         if opts.page_index:
             page_bounds.append(_page_bounds(spec, col, plan, v0, v1, use_dict))
             null_counts.append((e1 - e0) - (v1 - v0))
         e0 = e1
+    sink.flush()
+    locations = [(start, size, row) for (start, size), row in zip(sink.pages[first_data_page:], first_rows)]
     meta = _metadata(spec, col, plan, entries, opts, sink, data_offset, dict_offset, enc_stats)
     chunk = ColumnChunk(file_offset=dict_offset if dict_offset is not None else data_offset, meta_data=meta)
     result = ChunkResult(chunk, end=sink.offset)
@@ -221,10 +227,11 @@ def _write_page(sink, spec, col, entries, e0, e1, values, encoding, opts):
         levels = None if col.def_levels is None else col.def_levels[e0:e1]
         def_ = encode_levels(levels, n, spec.max_def, opts.data_page_version == 1)
     if opts.data_page_version == 1:
-        return sink.data_page_v1(rep, def_, values, n, encoding)
+        sink.data_page_v1(rep, def_, values, n, encoding)
+        return
     nulls = n - (entries.value_at(e1) - entries.value_at(e0))
     rows = entries.row_at(e1) - entries.row_at(e0) if entries.starts is not None else n
-    return sink.data_page_v2(rep, def_, values, n, nulls, rows, encoding)
+    sink.data_page_v2(rep, def_, values, n, nulls, rows, encoding)
 
 
 # ---------------------------------------------------------------- encoding choice

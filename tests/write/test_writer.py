@@ -195,3 +195,34 @@ def test_parquet_writer_categories_growing_past_int8(tmp_path):
     got = pq.read_table(path).to_pandas()["c"]
     assert list(got.astype(str)) == ["a", "b"] + [f"x{i}" for i in range(300)]
     assert list(fastpq.read_parquet(path)["c"].astype(str)) == list(got.astype(str))
+
+
+def test_one_column_pages_compress_on_threads_in_order(tmp_path):
+    """A one-column frame: pages are compressed on the pool and written in page order."""
+    n = 400_000
+    df = pd.DataFrame({"s": pd.Series(np.arange(n).astype(str), dtype="str")})
+    for codec in ("snappy", "zstd", "gzip"):
+        for version in ("1.0", "2.0"):
+            path = tmp_path / f"{codec}{version}.parquet"
+            fastpq.write(path, df, compression=codec, data_page_version=int(version[0]), page_index=True,
+                         page_checksum=True)
+            pd.testing.assert_frame_equal(pq.read_table(path).to_pandas(), df)
+            pd.testing.assert_frame_equal(fastpq.read_parquet(path, verify_checksums=True), df)
+            assert pq.ParquetFile(path).metadata.row_group(0).column(0).total_compressed_size > 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_writing_in_a_forked_child_does_not_hang(tmp_path):
+    """The writer's pools are module-wide; a forked child must not inherit their (absent) threads."""
+    code = (
+        "import os, sys, numpy as np, pandas as pd, fastpq\n"
+        "df = pd.DataFrame({'a': np.arange(300_000), 'b': np.arange(300_000) * 0.5})\n"
+        f"fastpq.write({str(tmp_path / 'parent.parquet')!r}, df)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        f"    fastpq.write({str(tmp_path / 'child.parquet')!r}, df)\n"
+        "    os._exit(0)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "sys.exit(os.waitstatus_to_exitcode(status))\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    assert len(fastpq.read_parquet(tmp_path / "child.parquet")) == 300_000
