@@ -140,15 +140,16 @@ class RowGroupResult:
     end: int               # file offset just past the row group
 
 
-def _encode_column(col, s, options: WriteOptions, compress_pool=None) -> list:
-    """Encode one stored column into memory at offset 0: [(buffers, ChunkResult) per leaf]."""
+def _encode_column(col, s, options: WriteOptions, compress_pool=None, write=None) -> list:
+    """Encode one stored column as if at offset 0: [(buffers, ChunkResult) per leaf]. Into
+    memory (``buffers``), or, given ``write``, straight through it (``buffers`` stay empty)."""
     from .frame.from_pandas import column_leaves
 
     opts = options.for_column(col)
     out = []
     for spec, data in zip(col.leaves, column_leaves(col, s)):
         buffers: list = []
-        out.append((buffers, write_column_chunk(buffers.append, 0, spec, data, opts, compress_pool)))
+        out.append((buffers, write_column_chunk(write or buffers.append, 0, spec, data, opts, compress_pool)))
     return out
 
 
@@ -194,9 +195,11 @@ def write_row_group(f, df, plan, options: WriteOptions, offset: int, sorting=Non
     """Write ``df`` (already sliced to one row group) at file ``offset`` of the open
     binary file ``f`` (positioned there) as one row group of ``plan``.
 
-    Column chunks are encoded into memory (in parallel when ``threads`` and there
-    are several columns and cores), then written in schema order: memory holds
-    one compressed row group.
+    Column chunks are encoded into memory in parallel when ``threads`` and there
+    are several columns and cores, then written in schema order (memory holds one
+    compressed row group); otherwise each page goes to ``f`` as it is made (pages
+    still compress on threads), so its buffer is reused for the next instead of
+    fresh memory being touched for the whole row group.
     """
     from .frame.from_pandas import plan_series
 
@@ -207,7 +210,7 @@ def write_row_group(f, df, plan, options: WriteOptions, offset: int, sorting=Non
         futures = [_pool().submit(_encode_column, col, s, options, pages) for col, s in pairs]
         encoded = [fut.result() for fut in futures]
     else:
-        encoded = [_encode_column(col, s, options, pages) for col, s in pairs]
+        encoded = [_encode_column(col, s, options, pages, f.write) for col, s in pairs]
     chunks, indexes = [], []
     pos = offset
     for leaves in encoded:
