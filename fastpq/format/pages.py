@@ -19,6 +19,7 @@ offset of the page.
 """
 from __future__ import annotations
 
+import struct
 import zlib
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from ..errors import ChecksumError, CorruptFileError
 from . import compression
 
 _MISSING = -(1 << 63)
+_U32 = struct.Struct("<I").unpack_from
 
 RLE = Encoding.RLE
 BIT_PACKED = Encoding.BIT_PACKED
@@ -50,8 +52,12 @@ class PageHeaderInfo:
                  "is_compressed")
 
     def __init__(self, fields):
-        for name, value in zip(self.__slots__, fields.tolist()):
-            setattr(self, name, None if value == _MISSING else value)
+        (self.type, self.uncompressed_page_size, self.compressed_page_size, self.crc,
+         self.num_values, self.encoding, self.definition_level_encoding, self.repetition_level_encoding,
+         self.dict_num_values, self.dict_encoding, self.v2_num_values, self.v2_num_nulls, self.v2_num_rows,
+         self.v2_encoding, self.definition_levels_byte_length, self.repetition_levels_byte_length,
+         self.is_compressed) = [None if value == _MISSING else value
+                                for value in (fields.tolist() if isinstance(fields, np.ndarray) else fields)]
 
 
 class ChunkTooShort(CorruptFileError):
@@ -111,11 +117,12 @@ def iter_pages(chunk: np.ndarray, file_offset: int, codec: int, max_def: int, ma
     pos = 0
     end = len(chunk)
     seen = pages = 0
+    headers = _Headers(chunk, end, file_offset)
     while seen < num_values:
         if pos >= end:
             raise CorruptFileError(f"column chunk ends after {seen} of {num_values} values",
                                    offset=file_offset + pos)
-        header, header_len = _read_header(chunk, pos, end, file_offset)
+        header, header_len = headers.at(pos, num_values - seen)
         start = pos + header_len
         payload_end = start + header.compressed_page_size
         if payload_end > end:
@@ -145,20 +152,65 @@ def iter_pages(chunk: np.ndarray, file_offset: int, codec: int, max_def: int, ma
         yield page
 
 
-def _read_header(chunk, pos, end, file_offset):
-    from ..kernels import compact
-    from ..kernels.status import describe
+_compact = None  # fastpq.kernels.compact, imported on first use (importing it imports numba)
 
-    fields = np.empty(compact.PH_SIZE, np.int64)
-    stop = compact.parse_page_header(chunk, pos, end, fields)
+
+class _Headers:
+    """The page headers of one chunk, parsed a run at a time (``scan_page_headers``): a numba
+    call per page cost more than parsing did."""
+
+    RUN = 64
+
+    def __init__(self, chunk, end, file_offset):
+        self.chunk, self.end, self.file_offset = chunk, end, file_offset
+        self.parsed: dict = {}
+
+    def at(self, pos: int, values_left: int):
+        """(PageHeaderInfo, header length) of the header at ``pos``."""
+        got = self.parsed.pop(pos, None)
+        if got is None:
+            self._scan(pos, values_left)
+            got = self.parsed.pop(pos, None)
+        if got is None:  # the scan stopped before this header: parse it alone, for the error
+            return _read_header(self.chunk, pos, self.end, self.file_offset)
+        return got
+
+    def _scan(self, pos: int, values_left: int) -> None:
+        global _compact
+        if _compact is None:
+            from ..kernels import compact as _compact
+        rows = np.empty((self.RUN, _compact.PH_SIZE), np.int64)
+        spans = np.empty((self.RUN, 2), np.int64)
+        k = _compact.scan_page_headers(self.chunk, pos, self.end, values_left, rows, spans)
+        self.parsed = {}
+        for fields, (start, stop) in zip(rows[:k], spans[:k].tolist()):
+            header = PageHeaderInfo(fields)
+            if _valid(header.type) and _valid(header.uncompressed_page_size) and _valid(header.compressed_page_size):
+                self.parsed[start] = (header, stop - start)
+            else:
+                break  # _read_header raises the precise error for this one
+
+
+def _read_header(chunk, pos, end, file_offset):
+    global _compact
+    if _compact is None:
+        from ..kernels import compact as _compact
+    fields = np.empty(_compact.PH_SIZE, np.int64)
+    stop = _compact.parse_page_header(chunk, pos, end, fields)
     if stop < 0:
+        from ..kernels.status import describe
+
         raise CorruptFileError(f"cannot decode PageHeader: {describe(stop)}", offset=file_offset + pos)
     header = PageHeaderInfo(fields)
-    for name in ("type", "uncompressed_page_size", "compressed_page_size"):
-        value = getattr(header, name)
-        if value is None or value < 0:
-            raise CorruptFileError(f"page header has no valid {name}", offset=file_offset + pos)
+    if not (_valid(header.type) and _valid(header.uncompressed_page_size) and _valid(header.compressed_page_size)):
+        for name in ("type", "uncompressed_page_size", "compressed_page_size"):
+            if not _valid(getattr(header, name)):
+                raise CorruptFileError(f"page header has no valid {name}", offset=file_offset + pos)
     return header, stop - pos
+
+
+def _valid(value) -> bool:
+    return value is not None and value >= 0
 
 
 def _check_crc(payload, expected: int, offset: int) -> None:
@@ -192,6 +244,8 @@ def _make_page(header, payload, codec, max_def, max_rep, offset, max_page_size):
 
 
 def _decompress(codec, payload, size, offset, max_page_size, out=None):
+    if codec == compression.UNCOMPRESSED and out is None and len(payload) == size and payload.dtype == np.uint8:
+        return payload  # what compression.decompress returns for it, without its checks' cost
     try:
         out = compression.decompress(codec, payload, size, out=out, max_size=max_page_size)
     except CorruptFileError as exc:
@@ -201,7 +255,10 @@ def _decompress(codec, payload, size, offset, max_page_size, out=None):
 
 def _bad(*required) -> bool:
     """True if a required header field is absent or negative."""
-    return any(v is None or v < 0 for v in required)
+    for v in required:
+        if v is None or v < 0:
+            return True
+    return False
 
 
 def _data_page_v1(h, payload, codec, max_def, max_rep, offset, max_page_size):
@@ -222,7 +279,7 @@ def _v1_levels(buf, pos, encoding, max_level, count, offset):
     if encoding == RLE:
         if pos + 4 > len(buf):
             raise CorruptFileError("page ends inside a level length prefix", offset=offset)
-        length = int.from_bytes(buf[pos:pos + 4].tobytes(), "little")
+        length = _U32(buf, pos)[0]
         start = pos + 4
     elif encoding == BIT_PACKED:
         length = (count * width + 7) // 8

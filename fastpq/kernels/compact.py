@@ -512,3 +512,32 @@ def scan_column_chunks(buf, starts, ends, out):
                 if pos < 0:
                     return pos
     return 0
+
+
+@kernel
+def scan_page_headers(buf, pos, end, num_values, out, spans):
+    """Parse consecutive PageHeaders from ``pos`` (each followed by its compressed_page_size
+    payload) into the rows of ``out`` (n x PH_SIZE) and their [start, end) into ``spans``
+    (n x 2), until data pages give ``num_values`` level entries, the rows are full, or a
+    header cannot be parsed or its payload runs past ``end`` (the caller re-reads that one
+    header to raise the precise error). Returns the rows filled: one numba call per run of
+    pages instead of one per page.
+    """
+    k = 0
+    seen = 0
+    while k < len(out) and seen < num_values and pos < end:
+        stop = parse_page_header(buf, pos, end, out[k])
+        if stop < 0:
+            break
+        spans[k, 0] = pos
+        spans[k, 1] = stop
+        size = out[k, PH_COMPRESSED]
+        kind = out[k, PH_TYPE]
+        k += 1
+        if size < 0 or stop + size > end:
+            break
+        n = out[k - 1, PH_NUM_VALUES] if kind == 0 else (out[k - 1, PH_V2_NUM_VALUES] if kind == 3 else 0)
+        if n > 0:
+            seen += n
+        pos = stop + size
+    return k
