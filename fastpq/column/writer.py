@@ -389,8 +389,11 @@ def _page_bounds(spec, col, plan, v0, v1, use_dict):
 
 def _chunk_bounds(spec, col, plan):
     if plan.given:
-        used = np.flatnonzero(np.bincount(plan.indices, minlength=plan.dictionary.n_values))
-        return write_stats.bounds(spec, plan.dictionary, 0, 0, take=used)
+        from ..kernels.dictionary import mark_used
+
+        used = np.zeros(plan.dictionary.n_values, np.bool_)
+        mark_used(plan.indices, used)
+        return write_stats.bounds(spec, plan.dictionary, 0, 0, take=np.flatnonzero(used))
     if plan.dictionary is not None and plan.n_dict == col.n_values:
         return write_stats.bounds(spec, plan.dictionary, 0, plan.dictionary.n_values)
     return write_stats.bounds(spec, col, 0, col.n_values)

@@ -127,11 +127,12 @@ def _column(n: int, values, valid, ft: FieldType, name) -> ColumnData:
 
 
 def _categorical(s, ft, name) -> ColumnData:
-    codes = s.cat.codes.to_numpy()
+    codes = s.array.codes                            # the Categorical's own codes, no Series around them
     valid = codes >= 0
     categories = pd.Series(s.cat.categories)
     dictionary = leaf_data(categories, ft.children[0][1], f"{name}.categories")[0]
-    column = _column(len(s), codes[valid].astype(np.int32), valid, ft, name)
+    dense = codes.astype(np.int32) if len(codes) == 0 or codes.min() >= 0 else codes[valid].astype(np.int32)
+    column = _column(len(s), dense, valid, ft, name)
     column.dictionary = dictionary
     return column
 

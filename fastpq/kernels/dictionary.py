@@ -42,6 +42,23 @@ def _indices_valid(indices, size):
 
 
 @kernel
+def mark_used(indices, used):
+    """``used[k] = True`` for every index ``k`` in ``indices`` (each in ``[0, len(used))``),
+    stopping once every entry is marked: the categories a chunk's values use, for its
+    statistics, usually known after a few thousand of 10M codes. Returns how many are used."""
+    n_used = 0
+    size = len(used)
+    for i in range(len(indices)):
+        k = indices[i]
+        if 0 <= k < size and not used[k]:
+            used[k] = True
+            n_used += 1
+            if n_used == size:
+                break
+    return n_used
+
+
+@kernel
 def indices_in_range(indices, size):
     """True if every index is in ``[0, size)``."""
     return _indices_valid(indices, size)
