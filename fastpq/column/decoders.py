@@ -161,17 +161,21 @@ def _plain(src, count, out, pos, dictionary_values):
 
 
 # ------------------------------------------------------------------- dictionary
-def _indices(src, count) -> tuple:
-    """(indices, end of the encoded indices in ``src``)."""
+def _indices(src, count, indices=None, pos: int = 0) -> tuple:
+    """(indices, end of the encoded indices in ``src``): decoded into ``indices[pos:pos + count]``
+    (a new int32 array when not given)."""
+    if indices is None:
+        indices = np.empty(count, np.int32)
     if count == 0:
-        return np.empty(0, np.int32), len(src)
+        return indices, len(src)
     if len(src) < 1:
         raise KernelError(-1, "dictionary indices")
     bit_width = int(src[0])
     if bit_width > 32:
         raise KernelError(-2, "dictionary indices")
-    indices = np.empty(count, np.int32)
-    end = check(rle.rle_hybrid_decode(src, 1, len(src), bit_width, count, indices, 0), "dictionary indices")
+    if bit_width > 8 * indices.itemsize:
+        raise CodesTooNarrow()
+    end = check(rle.rle_hybrid_decode(src, 1, len(src), bit_width, count, indices, pos), "dictionary indices")
     if bit_width == 0:  # the decoder need not read the runs: find where they end (and that they are there)
         end = check(rle.rle_hybrid_skip(src, 1, len(src), 0, count), "dictionary indices")
     return indices, end
@@ -185,19 +189,8 @@ def _codes(src, count, codes, pos, size) -> int:
     """Decode dictionary indices into ``codes[pos:pos + count]``; each must be below ``size``."""
     if size > np.iinfo(codes.dtype).max + 1:
         raise CodesTooNarrow()
-    if count == 0:
-        return len(src)
-    if len(src) < 1:
-        raise KernelError(-1, "dictionary indices")
-    bit_width = int(src[0])
-    if bit_width > 32:
-        raise KernelError(-2, "dictionary indices")
-    if bit_width > 8 * codes.itemsize:
-        raise CodesTooNarrow()
-    end = check(rle.rle_hybrid_decode(src, 1, len(src), bit_width, count, codes, pos), "dictionary indices")
-    if bit_width == 0:
-        end = check(rle.rle_hybrid_skip(src, 1, len(src), 0, count), "dictionary indices")
-    if not dictionary.indices_in_range(codes[pos:pos + count], size):
+    _, end = _indices(src, count, codes, pos)
+    if count and not dictionary.indices_in_range(codes[pos:pos + count], size):
         raise KernelError(-4, "dictionary indices")
     return end
 

@@ -57,7 +57,7 @@ class PageHeaderInfo:
          self.dict_num_values, self.dict_encoding, self.v2_num_values, self.v2_num_nulls, self.v2_num_rows,
          self.v2_encoding, self.definition_levels_byte_length, self.repetition_levels_byte_length,
          self.is_compressed) = [None if value == _MISSING else value
-                                for value in (fields.tolist() if isinstance(fields, np.ndarray) else fields)]
+                                for value in fields.tolist()]
 
 
 class ChunkTooShort(CorruptFileError):
@@ -152,7 +152,7 @@ def iter_pages(chunk: np.ndarray, file_offset: int, codec: int, max_def: int, ma
         yield page
 
 
-_compact = None  # fastpq.kernels.compact, imported on first use (importing it imports numba)
+_compact = None  # see _kernels
 
 
 class _Headers:
@@ -176,41 +176,50 @@ class _Headers:
         return got
 
     def _scan(self, pos: int, values_left: int) -> None:
-        global _compact
-        if _compact is None:
-            from ..kernels import compact as _compact
-        rows = np.empty((self.RUN, _compact.PH_SIZE), np.int64)
+        compact = _kernels()
+        rows = np.empty((self.RUN, compact.PH_SIZE), np.int64)
         spans = np.empty((self.RUN, 2), np.int64)
-        k = _compact.scan_page_headers(self.chunk, pos, self.end, values_left, rows, spans)
+        k = compact.scan_page_headers(self.chunk, pos, self.end, values_left, rows, spans)
         self.parsed = {}
         for fields, (start, stop) in zip(rows[:k], spans[:k].tolist()):
             header = PageHeaderInfo(fields)
-            if _valid(header.type) and _valid(header.uncompressed_page_size) and _valid(header.compressed_page_size):
+            if _missing_size(header) is None:
                 self.parsed[start] = (header, stop - start)
             else:
                 break  # _read_header raises the precise error for this one
 
 
-def _read_header(chunk, pos, end, file_offset):
+def _kernels():
+    """fastpq.kernels.compact, imported on first use (importing it imports numba)."""
     global _compact
     if _compact is None:
         from ..kernels import compact as _compact
-    fields = np.empty(_compact.PH_SIZE, np.int64)
-    stop = _compact.parse_page_header(chunk, pos, end, fields)
+    return _compact
+
+
+def _read_header(chunk, pos, end, file_offset):
+    compact = _kernels()
+    fields = np.empty(compact.PH_SIZE, np.int64)
+    stop = compact.parse_page_header(chunk, pos, end, fields)
     if stop < 0:
         from ..kernels.status import describe
 
         raise CorruptFileError(f"cannot decode PageHeader: {describe(stop)}", offset=file_offset + pos)
     header = PageHeaderInfo(fields)
-    if not (_valid(header.type) and _valid(header.uncompressed_page_size) and _valid(header.compressed_page_size)):
-        for name in ("type", "uncompressed_page_size", "compressed_page_size"):
-            if not _valid(getattr(header, name)):
-                raise CorruptFileError(f"page header has no valid {name}", offset=file_offset + pos)
+    name = _missing_size(header)
+    if name is not None:
+        raise CorruptFileError(f"page header has no valid {name}", offset=file_offset + pos)
     return header, stop - pos
 
 
-def _valid(value) -> bool:
-    return value is not None and value >= 0
+def _missing_size(header) -> str | None:
+    """The first of type / uncompressed_page_size / compressed_page_size that is absent or
+    negative, or None when the three are there."""
+    for name, value in (("type", header.type), ("uncompressed_page_size", header.uncompressed_page_size),
+                        ("compressed_page_size", header.compressed_page_size)):
+        if value is None or value < 0:
+            return name
+    return None
 
 
 def _check_crc(payload, expected: int, offset: int) -> None:
