@@ -1,10 +1,15 @@
 """Start-up: a fresh process that imports fastpq and reads a small file, timed from outside.
 
 Each run is a new interpreter (``python -c "import fastpq; fastpq.read_parquet(f)"``), so
-it pays for the interpreter, pandas, fastpq, numba's own start-up and loading the cached
-kernels the file needs (numba cache warm: the package's ``__pycache__``). ``--cold-cache``
-also times one run against an empty numba cache (``NUMBA_CACHE_DIR`` pointed at a new
-temporary directory, so the real cache is left alone): the first read on a new machine.
+it pays for the interpreter, pandas, fastpq and the kernels, and for the interpreter's exit.
+Two ways to run the kernels: as shipped (``FASTPQ_KERNELS=auto``: a small file's kernels
+run interpreted and numba is never imported) and ``FASTPQ_KERNELS=jit`` (numba's own
+start-up, then loading the cached kernels the file needs; numba cache warm: the package's
+``__pycache__``). ``--cold-cache`` also times one ``jit`` run against an empty numba cache
+(``NUMBA_CACHE_DIR`` pointed at a new temporary directory, so the real cache is left
+alone): the first compiled read on a new machine. The environment is passed on as it is
+(on our VM that includes ``PYTHONDONTWRITEBYTECODE=1``, so fastpq's own modules are
+compiled to bytecode in every run: 0.05-0.1 s a user's installation does not pay).
 
     python benchmarks/bench_startup.py [--runs 7] [--cold-cache]
 """
@@ -35,7 +40,11 @@ print(f"{t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f}")
 """
 
 
-def _run(path, env=None) -> float:
+def _env(mode, **extra):
+    return {**os.environ, "FASTPQ_KERNELS": mode, **extra}
+
+
+def _run(path, env) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", CODE, str(path)], check=True, env=env)
     return time.perf_counter() - start
@@ -46,22 +55,25 @@ def main():
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--cold-cache", action="store_true")
     args = parser.parse_args()
-    print("| file | median s | min s | max s | import pandas | import fastpq | first read |")
-    print("|---|---|---|---|---|---|---|")
+    print("| file | kernels | median s | min s | max s | import pandas | import fastpq | first read |")
+    print("|---|---|---|---|---|---|---|---|")
     for label, path in FILES.items():
         if not path.exists():
-            print(f"| {label} | missing: {path.name} | | | | | |")
+            print(f"| {label} | | missing: {path.name} | | | | | |")
             continue
-        _run(path)  # the numba cache exists and the files are in the page cache
-        times = [_run(path) for _ in range(args.runs)]
-        parts = subprocess.check_output([sys.executable, "-c", PARTS, str(path)]).decode().split()
-        print(f"| {label} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} | "
-              f"{parts[0]} | {parts[1]} | {parts[2]} |")
+        for mode in ("auto", "jit"):
+            env = _env(mode)
+            _run(path, env)  # the numba cache exists and the files are in the page cache
+            times = [_run(path, env) for _ in range(args.runs)]
+            parts = subprocess.check_output([sys.executable, "-c", PARTS, str(path)], env=env)
+            parts = parts.decode().split()
+            print(f"| {label} | {mode} | {statistics.median(times):.2f} | {min(times):.2f} | "
+                  f"{max(times):.2f} | {parts[0]} | {parts[1]} | {parts[2]} |")
     if args.cold_cache:
         path = next(iter(FILES.values()))
         with tempfile.TemporaryDirectory() as cache:
-            env = {**os.environ, "NUMBA_CACHE_DIR": cache}
-            print(f"\nempty numba cache ({path.name}): {_run(path, env):.1f} s (compiling its kernels)")
+            env = _env("jit", NUMBA_CACHE_DIR=cache)
+            print(f"\nempty numba cache, jit ({path.name}): {_run(path, env):.1f} s (compiling its kernels)")
 
 
 if __name__ == "__main__":

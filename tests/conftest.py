@@ -7,6 +7,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+# Kernels compile from their first call in the suite (the hot path is what most tests
+# must exercise); tests/test_interpreted.py runs the kernel and corpus suites again with
+# FASTPQ_KERNELS=python, and checks the default "auto" start-up behaviour.
+os.environ.setdefault("FASTPQ_KERNELS", "jit")
+
 # The suite gates every landing, so by default it is deterministic: each property test
 # runs the same examples on every machine (derandomize). Exploration is a separate run:
 #   FASTPQ_HYPOTHESIS_PROFILE=explore FASTPQ_HYPOTHESIS_EXAMPLES=2000 python -m pytest tests/filters ...
@@ -83,3 +88,10 @@ def _drop_stale_numba_cache() -> None:
 
 
 _drop_stale_numba_cache()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """An all-interpreted run must not have compiled anything behind the tests' backs."""
+    if os.environ.get("FASTPQ_KERNELS") == "python":
+        import sys
+        assert "numba" not in sys.modules, "FASTPQ_KERNELS=python, yet numba was loaded"

@@ -1,23 +1,170 @@
-"""The one place that sets numba options for every fastpq kernel.
+"""The one place that sets numba options for every fastpq kernel, and decides when a
+kernel runs compiled and when it runs as the Python it is written in.
 
-``kernel`` is ``numba.njit`` with ``cache=True`` (compiled once per machine and
-reused from ``__pycache__``), ``nogil=True`` (decoding runs on threads) and no
-fastmath (exact float semantics). Compilation is lazy: decorating compiles
-nothing, the first call with a new signature does.
+``kernel`` wraps a function as a :class:`Kernel`. Compiled, it is ``numba.njit`` with
+``cache=True`` (compiled once per machine and reused from ``__pycache__``),
+``nogil=True`` (decoding runs on threads), no fastmath (exact float semantics) and
+numpy's error model.
 
-``NUMBA_DISABLE_JIT=1`` runs the kernels as plain Python (coverage, clear index
-errors); ``NUMBA_BOUNDSCHECK=1`` turns on bounds checks for the test runs.
+Start-up: importing numba and loading its first cached kernel costs 0.4-0.6 s on our
+2-core VM (its typing registries), and each further cached kernel 3-5 ms, which is
+most of a fresh process's first read of a small file. So kernels start *interpreted*:
+the same Python source run by CPython (numpy scalars, so the same wrap-around integer
+semantics, with numpy's overflow warnings silenced as numba has none). While numba has
+not been loaded in this process, a call whose largest array holds at most
+``CALL_LIMIT`` elements (or whose declared ``work`` is at most that) runs interpreted, until interpreted calls have taken
+``TIME_BUDGET`` seconds in all; the first call past either limit loads numba, and from
+then on every kernel is compiled. The budget is time, not elements: array sizes say
+little about a kernel's work (a page-header scan is handed the whole chunk). So the
+most a process loses to interpreting is about what loading numba costs, and a large
+read never interprets a page.
+
+``FASTPQ_KERNELS=jit`` compiles from the first call (the test suite's default),
+``FASTPQ_KERNELS=python`` never loads numba (slow: for tests of the interpreted path),
+``auto`` (default) is the above. ``NUMBA_DISABLE_JIT=1`` makes numba itself run the
+Python; ``NUMBA_BOUNDSCHECK=1`` turns on bounds checks for test runs.
+
+A kernel may name a faster plain-Python stand-in (``python=``) for use while
+interpreted, when its numba-shaped body (byte-at-a-time word loads) is slow in
+CPython; the tests check each stand-in against the kernel's own body.
 """
 from __future__ import annotations
 
-import numba
+import importlib
+import os
+import pkgutil
+import sys
+import threading
+import time
+
+import numpy as np
 
 _OPTIONS = dict(cache=True, nogil=True, fastmath=False, error_model="numpy")
+MODES = ("auto", "jit", "python")
+MODE = os.environ.get("FASTPQ_KERNELS", "auto")
+if MODE not in MODES:
+    raise ValueError(f"FASTPQ_KERNELS={MODE!r}: expected one of {', '.join(MODES)}")
+CALL_LIMIT = 1 << 14   # elements in one call's largest array (~0.1-0.3 s interpreted, at worst)
+TIME_BUDGET = 0.25     # seconds a process interprets before it loads numba
+
+_kernels: list[Kernel] = []
+_lock = threading.Lock()
+_local = threading.local()
+_state = {"compiled": False, "spent": 0.0}
 
 
-def kernel(fn=None, **overrides):
-    """Decorate a kernel: ``@kernel`` or ``@kernel(inline='always')``."""
+class Kernel:
+    """A kernel before numba is loaded: calls run its Python (see the module docstring)
+    or load numba, compile every kernel and forward to the compiled one."""
+
+    def __init__(self, fn, options, python, work):
+        self.py_func = fn
+        self.python = python or fn
+        self.work = work
+        self.options = options
+        self.compiled = None     # numba's dispatcher, made by compile_all
+        self.dispatcher = None   # set once every module's globals point at the compiled kernels
+        self.__name__ = fn.__name__
+        self.__qualname__ = fn.__qualname__
+        self.__module__ = fn.__module__
+        self.__doc__ = fn.__doc__
+        self.__wrapped__ = fn
+
+    def __call__(self, *args):
+        if self.dispatcher is not None:
+            return self.dispatcher(*args)
+        if getattr(_local, "interpreting", False):  # called from an interpreted kernel
+            return self.python(*args)
+        if _interpret(self, args):
+            return _run_interpreted(self.python, args)
+        compile_all()
+        return self.dispatcher(*args)
+
+    def __repr__(self):
+        return f"<fastpq kernel {self.__module__}.{self.__qualname__}>"
+
+
+def _run_interpreted(fn, args):
+    """Run a top-level call interpreted, with numba's boundary: numpy integer scalars
+    among the arguments become Python ints (the kernels are written for numba, where a
+    scalar argument joins int64 arithmetic, ``out_pos + n_valid - 1``; a numpy uint8 or
+    uint64 there would make CPython wrap where numba does not), and numpy scalars in the
+    result become Python scalars, as numba boxes them."""
+    args = [int(a) if isinstance(a, np.integer) else a for a in args]
+    _local.interpreting = True
+    start = time.perf_counter()
+    try:
+        with np.errstate(all="ignore"):   # numba wraps integers silently; so do we
+            return _boxed(fn(*args))
+    finally:
+        _local.interpreting = False
+        _state["spent"] += time.perf_counter() - start
+
+
+def _boxed(result):
+    if isinstance(result, np.generic):
+        return result.item()
+    if type(result) is tuple:
+        return tuple(_boxed(r) for r in result)
+    return result
+
+
+def _interpret(k: Kernel, args) -> bool:
+    """Whether this top-level call runs interpreted."""
+    if MODE != "auto":
+        return MODE == "python"
+    if _state["spent"] > TIME_BUDGET:
+        return False
+    if k.work is not None:
+        try:
+            return k.work(*args) <= CALL_LIMIT
+        except Exception:   # arguments the kernel itself would refuse: let numba refuse them
+            return False
+    for arg in args:
+        if isinstance(arg, np.ndarray) and arg.size > CALL_LIMIT:
+            return False
+    return True
+
+
+def compile_all() -> None:
+    """Load numba and make every kernel a compiled dispatcher (compiling is still lazy:
+    per signature, on first call). Kernels call each other through their modules'
+    globals, so those are swapped to the dispatchers before anything compiles."""
+    with _lock:
+        if _state["compiled"]:
+            return
+        import numba
+
+        package = sys.modules[__name__.rpartition(".")[0]]
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+        for k in _kernels:
+            k.compiled = numba.njit(**k.options)(k.py_func)
+        for name, module in list(sys.modules.items()):
+            if name.startswith(package.__name__ + ".") and module is not None:
+                for attr, value in list(vars(module).items()):
+                    if isinstance(value, Kernel):
+                        setattr(module, attr, value.compiled)
+        for k in _kernels:
+            k.dispatcher = k.compiled
+        _state["compiled"] = True
+
+
+def kernel(fn=None, *, python=None, work=None, **overrides):
+    """Decorate a kernel: ``@kernel`` or ``@kernel(inline='always', python=stand_in)``.
+
+    ``work(*args)``: an upper bound on the elements the call touches, for kernels handed
+    arrays much larger than what they work on (a page's levels inside the whole page, a
+    validity mask for the whole column); without it, the largest array's size."""
     options = {**_OPTIONS, **overrides}
-    if fn is None:
-        return lambda f: numba.njit(**options)(f)
-    return numba.njit(**options)(fn)
+
+    def wrap(f):
+        if _state["compiled"]:   # a kernel module imported after numba was loaded
+            import numba
+            return numba.njit(**options)(f)
+        k = Kernel(f, options, python, work)
+        _kernels.append(k)
+        return k
+
+    return wrap if fn is None else wrap(fn)
+

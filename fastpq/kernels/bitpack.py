@@ -46,7 +46,18 @@ def _mask(bit_width):
     return _ALL >> _U(64 - bit_width)
 
 
-@kernel
+def _ld_le_python(src, i, nbytes=8):
+    """_ld64's and _ld_le's stand-in while kernels run interpreted (see fastpq.kernels._jit)."""
+    return _U(int.from_bytes(src[i:i + nbytes].tobytes(), "little"))
+
+
+def _st_le_python(dst, i, v, nbytes=8):
+    """_st64's and _st_le's stand-in while kernels run interpreted."""
+    dst[i:i + nbytes] = np.frombuffer((int(v) & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little")[:nbytes],
+                                     np.uint8)
+
+
+@kernel(python=_ld_le_python)
 def _ld64(src, i):
     """Eight bytes at ``src[i:i+8]`` as a little-endian uint64 (caller checks bounds)."""
     i = _U(i)
@@ -56,7 +67,7 @@ def _ld64(src, i):
             | (_U(src[i + _U(7)]) << _U(56)))
 
 
-@kernel
+@kernel(python=_ld_le_python)
 def _ld_le(src, i, nbytes):
     """``nbytes`` (0..8) bytes at ``src[i:]`` as a little-endian uint64."""
     v = _U(0)
@@ -65,14 +76,14 @@ def _ld_le(src, i, nbytes):
     return v
 
 
-@kernel
+@kernel(python=_st_le_python)
 def _st_le(dst, i, v, nbytes):
     """Store the low ``nbytes`` (0..8) bytes of uint64 ``v`` at ``dst[i:]``."""
     for k in range(nbytes):
         dst[i + k] = (v >> _U(8 * k)) & _B
 
 
-@kernel
+@kernel(python=_st_le_python)
 def _st64(dst, i, v):
     """Store uint64 ``v`` little-endian at ``dst[i:i+8]`` (unsigned index: one store)."""
     i = _U(i)
@@ -294,7 +305,7 @@ def _read_msb(src, pos, bit, bit_width):
     return v
 
 
-@kernel
+@kernel(work=lambda src, pos, end, bit_width, count, *rest: max(count, end - pos))
 def bit_packed_legacy_decode(src, pos, end, bit_width, count, out, out_pos):
     """Decode ``count`` levels of the deprecated BIT_PACKED encoding (MSB first).
 

@@ -514,7 +514,7 @@ def scan_column_chunks(buf, starts, ends, out):
     return 0
 
 
-@kernel
+@kernel(work=lambda buf, pos, end, num_values, out, spans: 64 * out.shape[0])  # headers, not payloads
 def scan_page_headers(buf, pos, end, num_values, out, spans):
     """Parse consecutive PageHeaders from ``pos`` (each followed by its compressed_page_size
     payload) into the rows of ``out`` (n x PH_SIZE) and their [start, end) into ``spans``

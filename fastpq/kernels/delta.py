@@ -413,7 +413,7 @@ def _lengths_to_offsets(offsets, out_pos, count, available):
     return total
 
 
-@kernel
+@kernel(work=lambda src, pos, count, *rest: 2 * count)   # interpreted: a slice copy per value
 def delta_length_byte_array_decode(src, pos, count, offsets, out_pos, data):
     """Decode ``count`` DELTA_LENGTH_BYTE_ARRAY values at ``src[pos]`` into
     ``offsets`` + ``data`` (``data`` never needs more than ``len(src) - pos``
@@ -503,7 +503,23 @@ def _check_prefixes(prefix_lengths, suffix_lengths, count, available):
     return total
 
 
-@kernel
+def _build_value_python(data, d, previous, prefix, src, p, suffix):
+    """_build_value's stand-in while kernels run interpreted (see fastpq.kernels._jit): the
+    prefix comes from the previous value, which ends at or before ``d``, so no overlap."""
+    data[d:d + prefix] = data[previous:previous + prefix]
+    data[d + prefix:d + prefix + suffix] = src[p:p + suffix]
+
+
+@kernel(inline="always", python=_build_value_python)
+def _build_value(data, d, previous, prefix, src, p, suffix):
+    """One value at ``data[d]``: ``prefix`` bytes of the previous value, then ``suffix`` from src."""
+    for k in range(prefix):      # bytes just written: wide loads would stall
+        data[d + k] = data[previous + k]
+    for k in range(suffix):
+        data[d + prefix + k] = src[p + k]
+
+
+@kernel(work=lambda src, pos, count, *rest: 2 * count)   # interpreted: two slice copies a value
 def delta_byte_array_decode(src, pos, count, prefix_lengths, suffix_lengths,
                             offsets, out_pos, data):
     """Second step: build ``count`` values from the lengths of
@@ -527,10 +543,7 @@ def delta_byte_array_decode(src, pos, count, prefix_lengths, suffix_lengths,
     for i in range(count):
         prefix = prefix_lengths[i]
         suffix = suffix_lengths[i]
-        for k in range(prefix):      # bytes just written: wide loads would stall
-            data[d + k] = data[previous + k]
-        for k in range(suffix):
-            data[d + prefix + k] = src[p + k]
+        _build_value(data, d, previous, prefix, src, p, suffix)
         previous = d
         d += prefix + suffix
         p += suffix

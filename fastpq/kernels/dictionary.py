@@ -129,7 +129,7 @@ def dictionary_gather_byte_array_size(dict_offsets, indices):
     return total
 
 
-@kernel
+@kernel(work=lambda dict_offsets, dict_data, indices, *rest: len(indices))   # a slice copy each
 def dictionary_gather_byte_array(dict_offsets, dict_data, indices, offsets, out_pos, data):
     """Gather byte arrays from a dictionary held as ``dict_offsets`` + ``dict_data``
     (as produced by ``plain_byte_array_decode``: consistent offsets).
@@ -162,7 +162,18 @@ def dictionary_gather_byte_array(dict_offsets, dict_data, indices, offsets, out_
     return out_pos + n
 
 
-@kernel(inline="always")
+def _gather_padded_python(dict_offsets, dict_data, indices, offsets, out_pos, data, d):
+    """_gather_padded's stand-in while kernels run interpreted (see fastpq.kernels._jit)."""
+    for i in range(len(indices)):
+        k = indices[i]
+        s = dict_offsets[k]
+        e = dict_offsets[k + 1]
+        data[d:d + e - s] = dict_data[s:e]
+        d += e - s
+        offsets[out_pos + i + 1] = d
+
+
+@kernel(inline="always", python=_gather_padded_python)
 def _gather_padded(dict_offsets, dict_data, indices, offsets, out_pos, data, d):
     """The gather when both the dictionary data and the output have 16 bytes of slack
     past their ends: every value starts with an unconditional 16-byte move, no branch

@@ -110,7 +110,7 @@ def _spread_bits(src, data_pos, n, valid, o):
     return hits
 
 
-@kernel
+@kernel(work=lambda src, pos, end, *rest: end - pos)
 def def_levels_all_max(src, pos, end, bit_width, count, max_def):
     """1 if the ``count`` def_levels at ``src[pos:end]`` are RLE runs of ``max_def`` only (every
     value defined: what writers give an optional column without nulls), else 0 (or a status):
@@ -130,7 +130,7 @@ def def_levels_all_max(src, pos, end, bit_width, count, max_def):
     return 1
 
 
-@kernel
+@kernel(work=lambda src, pos, end, bit_width, count, *rest: max(count, end - pos))
 def def_levels_to_validity(src, pos, end, bit_width, count, max_def, valid, valid_pos):
     """Decode ``count`` RLE-hybrid def_levels of a flat column (max_rep == 0) at
     ``src[pos:end]`` straight into the mask ``valid[valid_pos:valid_pos+count]`` (uint8 or
@@ -176,7 +176,7 @@ def def_levels_to_validity(src, pos, end, bit_width, count, max_def, valid, vali
     return n_valid
 
 
-@kernel
+@kernel(work=lambda def_levels, count, *rest: count)
 def validity_from_def_levels(def_levels, count, max_def, valid, valid_pos):
     """``valid[valid_pos+i] = def_levels[i] == max_def`` for i < count (decoded levels,
     e.g. from BIT_PACKED). Returns the number of valid values, BAD_LEVEL (a level outside
@@ -206,7 +206,7 @@ def _spaced_args(out_n, out_pos, count, n_valid, valid, valid_pos):
     return 0
 
 
-@kernel
+@kernel(work=lambda out, out_pos, count, *rest: count)
 def expand_spaced(out, out_pos, count, n_valid, valid, valid_pos, fill):
     """Move ``out[out_pos:out_pos+n_valid]`` (dense values) backwards, in place, to the
     slots ``out[out_pos+i]`` with ``valid[valid_pos+i]`` true; the other slots get
@@ -232,7 +232,7 @@ def expand_spaced(out, out_pos, count, n_valid, valid, valid_pos, fill):
     return out_pos + count if j >= out_pos - 1 else BAD_VALUE
 
 
-@kernel
+@kernel(work=lambda out, out_pos, count, *rest: count * out.shape[1])
 def expand_spaced_rows(out, out_pos, count, n_valid, valid, valid_pos, fill):
     """:func:`expand_spaced` for 2-D ``out`` of shape (n, width) (e.g. FIXED_LEN_BYTE_ARRAY
     rows as uint8): moves whole rows; null rows are set to ``fill``."""

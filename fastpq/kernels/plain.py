@@ -55,7 +55,12 @@ def plain_view(src, pos, count, dtype):
     return src[pos:end].view(dtype), end
 
 
-@kernel(inline="always")
+def _copy_block_python(src, pos, out, start, nbytes):
+    """copy_block's stand-in while kernels run interpreted (see fastpq.kernels._jit)."""
+    out[start:start + nbytes] = src[pos:pos + nbytes]
+
+
+@kernel(inline="always", python=_copy_block_python)
 def copy_block(src, pos, out, start, nbytes):
     """``out[start:start + nbytes] = src[pos:pos + nbytes]`` for one large block (caller checks
     bounds), as 8-byte words: numba compiles a uint8 slice assignment to a byte loop, ~2.6x slower than memcpy
@@ -96,7 +101,12 @@ def plain_encode_fixed(values):
 # ----------------------------------------------------------------------------------
 # INT96 timestamps
 # ----------------------------------------------------------------------------------
-@kernel(inline="always")
+def _load_le_python(src, p, nbytes):
+    """load_le's stand-in while kernels run interpreted (see fastpq.kernels._jit)."""
+    return np.int64(int.from_bytes(src[p:p + nbytes].tobytes(), "little", signed=nbytes == 8))
+
+
+@kernel(inline="always", python=_load_le_python)
 def load_le(src, p, nbytes):
     """Little-endian integer of ``nbytes`` (<= 8) bytes at ``src[p]`` (``p >= 0``,
     caller checks bounds), as int64 bits. Indexing with unsigned ints spares
@@ -240,7 +250,7 @@ def plain_byte_array_scan(src, pos, count):
     return p - pos - 4 * count
 
 
-@kernel
+@kernel(work=lambda src, pos, count, *rest: count)   # interpreted, a value is one slice copy
 def plain_byte_array_decode(src, pos, count, offsets, out_pos, data):
     """Decode ``count`` PLAIN byte arrays into ``offsets`` + ``data``.
 
@@ -276,7 +286,12 @@ def plain_byte_array_decode(src, pos, count, offsets, out_pos, data):
     return p
 
 
-@kernel(inline="always")
+def _store_le8_python(dst, d, v):
+    """store_le8's stand-in while kernels run interpreted."""
+    dst[d:d + 8] = np.frombuffer((int(v) & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little"), np.uint8)
+
+
+@kernel(inline="always", python=_store_le8_python)
 def store_le8(dst, d, v):
     """The 8 bytes of ``v`` (int64 bits) little-endian at ``dst[d]`` (``d >= 0``, caller checks
     bounds); like load_le, unsigned indices let LLVM merge the byte stores into one."""
@@ -286,7 +301,12 @@ def store_le8(dst, d, v):
         dst[q + np.uint64(k)] = np.uint8((u >> np.uint64(8 * k)) & np.uint64(255))
 
 
-@kernel(inline="always")
+def _copy_bytes_python(src, s, dst, d, length, dst_end):
+    """copy_bytes' stand-in while kernels run interpreted (copies exactly ``length``)."""
+    dst[d:d + length] = src[s:s + length]
+
+
+@kernel(inline="always", python=_copy_bytes_python)
 def copy_bytes(src, s, dst, d, length, dst_end):
     """``dst[d:d+length] = src[s:s+length]`` (``s, d >= 0``), in 16 then 8-byte
     steps while that stays before ``dst_end`` (the end of what the caller

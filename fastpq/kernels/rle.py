@@ -108,7 +108,7 @@ def _next_run(src, pos, end, bit_width, remaining):
     return 0, n, v, p, p + nb
 
 
-@kernel
+@kernel(work=lambda src, pos, end, bit_width, count, *rest: max(count, end - pos))
 def rle_hybrid_decode(src, pos, end, bit_width, count, out, out_pos):
     """Decode exactly ``count`` values of the hybrid at ``src[pos:end]`` into
     ``out[out_pos:out_pos+count]`` (any integer dtype; bool via ``.view(np.uint8)``).

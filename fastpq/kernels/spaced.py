@@ -11,7 +11,7 @@ from ._jit import kernel
 from .status import BAD_VALUE, OUTPUT_OVERFLOW
 
 
-@kernel
+@kernel(work=lambda offsets, pos, count, *rest: count)
 def expand_offsets_spaced(offsets, pos, count, n_valid, valid, valid_pos):
     """Spread the dense offsets ``offsets[pos : pos+n_valid+1]`` to
     ``offsets[pos : pos+count+1]``, one value per slot, empty where ``valid`` is 0.
@@ -35,7 +35,7 @@ def expand_offsets_spaced(offsets, pos, count, n_valid, valid, valid_pos):
     return pos + count
 
 
-@kernel
+@kernel(work=lambda codes, pos, count, *rest: count)
 def expand_codes_spaced(codes, pos, count, n_valid, valid, valid_pos):
     """Spread dense dictionary codes ``codes[pos : pos+n_valid]`` to their slots, -1 at nulls."""
     if count < 0 or pos < 0 or pos + count > codes.shape[0] or valid_pos + count > valid.shape[0]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel
+from .bitpack import _ld64
 
 
 @kernel
@@ -20,7 +21,7 @@ def utf8_valid(data, start, end):
     return _valid_range(data, start, end)
 
 
-@kernel
+@kernel(work=lambda offsets, first, last, data: (offsets[last] - offsets[first]) // 4)  # 8 B words
 def utf8_valid_values(offsets, first, last, data):
     """True if each value ``data[offsets[i]:offsets[i+1]]``, first <= i < last, is
     well-formed UTF-8 on its own (a character split across two values is not)."""
@@ -45,21 +46,12 @@ def _ascii(data, start, end):
     i = np.uint64(start)
     stop = np.uint64(end)
     while i + np.uint64(8) <= stop:
-        acc |= _word(data, i)
+        acc |= _ld64(data, i)
         i += np.uint64(8)
     while i < stop:
         acc |= np.uint64(data[i])
         i += np.uint64(1)
     return (acc & np.uint64(0x8080808080808080)) == np.uint64(0)
-
-
-@kernel(inline="always")
-def _word(data, i):
-    """The 8 bytes at ``data[i]`` (unsigned ``i``, in bounds) as one uint64 (LLVM merges the loads)."""
-    v = np.uint64(0)
-    for t in range(8):
-        v |= np.uint64(data[i + np.uint64(t)]) << np.uint64(8 * t)
-    return v
 
 
 @kernel(inline="always")
