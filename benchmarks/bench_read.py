@@ -166,13 +166,13 @@ def _first_column(path) -> str:
 
 def _row(name, codec, label, res) -> dict:
     def s(r):
-        return res[r].get("seconds")
+        return res.get(r, {}).get("seconds")
 
     def ratio(a, b):
-        return f"{s(a) / s(b):.2f}" if s(a) and s(b) else res[b].get("error", "-")[:30]
+        return f"{s(a) / s(b):.2f}" if s(a) and s(b) else res.get(b, {}).get("error", "-")[:30]
 
     def peak(r):
-        m = res[r]
+        m = res.get(r, {})
         return f"{m['peak_mb'] / m['frame_mb']:.2f}" if "peak_mb" in m and m["frame_mb"] else "-"
 
     return {"scenario": name, "codec": codec, "read": label,

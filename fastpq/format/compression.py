@@ -10,7 +10,9 @@ It knows nothing about page headers, files or columns: a failure raises a
 ``err.located(path=..., row_group=..., column=..., offset=...)``.
 
 All codecs go through cramjam, which decompresses straight into a caller's
-buffer (``*_into``) for every codec used here. python-snappy 0.7 is itself a
+buffer (``*_into``) for every codec used here, except that ZSTD pages are
+decompressed by the system's libzstd when it is present (``libzstd.py``:
+one-shot with a per-thread context, ~25 % faster than cramjam's streaming). python-snappy 0.7 is itself a
 wrapper over cramjam's raw snappy plus a ``bytes()`` copy, so it cannot be
 faster (measured ~990 MB/s against cramjam's ~1050-1400 MB/s) and is not used.
 
@@ -57,6 +59,7 @@ import numpy as np
 import cramjam
 
 from fastpq.errors import CorruptFileError, UnsupportedFeatureError
+from fastpq.format import libzstd
 
 __all__ = [
     "UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4", "ZSTD", "LZ4_RAW",
@@ -206,7 +209,16 @@ def _gzip(src, out):
 
 
 def _zstd(src, out):
-    _exact(cramjam.zstd.decompress_into(src, out), out.size)
+    if libzstd.library() is None:
+        n = cramjam.zstd.decompress_into(src, out)
+    else:                               # the system's libzstd: ~25 % faster (see libzstd.py)
+        try:
+            n = libzstd.decompress_into(src, out)
+        except libzstd.ZstdError as exc:
+            if exc.too_small:
+                raise _Mismatch(f"more than {out.size} (decoder: {exc})") from None
+            raise
+    _exact(n, out.size)
 
 
 def _brotli(src, out):

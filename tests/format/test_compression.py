@@ -13,12 +13,50 @@ from hypothesis import strategies as st
 
 from fastpq.errors import CorruptFileError, UnsupportedFeatureError
 from fastpq.format import compression as C
+from fastpq.format import libzstd
 from tests.conftest import PARQUET_TESTING as CORPUS
 from tests.conftest import TEST_DATA
 
 CODECS = [C.UNCOMPRESSED, C.SNAPPY, C.GZIP, C.BROTLI, C.LZ4, C.ZSTD, C.LZ4_RAW]
 COMPRESSING = [c for c in CODECS if c != C.UNCOMPRESSED]
 PA_NAME = {C.SNAPPY: "snappy", C.GZIP: "gzip", C.BROTLI: "brotli", C.ZSTD: "zstd", C.LZ4_RAW: "lz4_raw"}
+
+
+@pytest.fixture(autouse=True, scope="module", params=["libzstd", "cramjam"])
+def zstd_decoder(request):
+    """Every test twice: ZSTD pages through the system's libzstd (when present) and through
+    cramjam, the fallback; both must decode and refuse exactly the same pages."""
+    saved = libzstd._lib, libzstd._loaded
+    if request.param == "cramjam":
+        libzstd._lib, libzstd._loaded = None, True
+    elif libzstd.library() is None:
+        pytest.skip("no libzstd on this machine")
+    yield request.param
+    libzstd._lib, libzstd._loaded = saved
+
+
+def test_libzstd_can_be_turned_off():
+    import os
+    import subprocess
+    import sys
+    code = "from fastpq.format import libzstd; assert libzstd.library() is None"
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "FASTPQ_LIBZSTD": "0"})
+
+
+def test_zstd_decoders_agree_on_frames_and_refusals(zstd_decoder):
+    """libzstd and cramjam side by side: several frames, a skippable frame, a short output."""
+    if zstd_decoder != "libzstd":
+        pytest.skip("compares both decoders, once")
+    import cramjam
+    a, b = _data(100_000, 1), _data(5_000, 2)
+    skippable = (0x184D2A50).to_bytes(4, "little") + (3).to_bytes(4, "little") + b"xyz"
+    blob = np.frombuffer(bytes(C.compress(C.ZSTD, a)) + skippable + bytes(C.compress(C.ZSTD, b)), np.uint8)
+    out1, out2 = np.empty(len(a) + len(b), np.uint8), np.empty(len(a) + len(b), np.uint8)
+    assert libzstd.decompress_into(blob, out1) == cramjam.zstd.decompress_into(blob, out2) == out1.size
+    assert out1.tobytes() == out2.tobytes() == a + b
+    with pytest.raises(libzstd.ZstdError) as info:
+        libzstd.decompress_into(blob, np.empty(len(a), np.uint8))
+    assert info.value.too_small
 
 
 def _data(size: int, seed: int = 0) -> bytes:
