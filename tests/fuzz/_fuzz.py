@@ -364,17 +364,10 @@ def _read(source, variant, verify, rows):
 def _original(job):
     key = (job["file"], job["variant"], job["verify"], _head_rows(job))
     if key not in _ORIGINALS:
-        import faulthandler
-
-        # the first read of an unmutated file may compile kernels (an empty numba cache in a fresh
-        # clone, two workers compiling at once): that is not under test, so the watchdog pauses
-        faulthandler.cancel_dump_traceback_later()
         try:
             _ORIGINALS[key] = _read(layout(job["file"]).raw, job["variant"], job["verify"], _head_rows(job))
         except Exception as exc:  # noqa: BLE001 - a file fastpq does not read: nothing to compare
             _ORIGINALS[key] = exc
-        finally:
-            faulthandler.dump_traceback_later(CASE_SECONDS, exit=True)
     return _ORIGINALS[key]
 
 
@@ -554,6 +547,10 @@ def main() -> None:
     _limit_address_space()
     for line in sys.stdin:
         job = json.loads(line)
+        if "path" not in job:
+            # the first read of an unmutated file may compile kernels (an empty numba cache in a
+            # fresh clone, two workers compiling at once): not under test, so not under the watchdog
+            _original(job)
         faulthandler.dump_traceback_later(CASE_SECONDS, exit=True)
         try:
             outcome = run_case(job)
