@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel
+from .bitpack import _ld_le_python, _st_le_python
 from .status import BAD_LENGTH, BAD_VALUE, OUTPUT_OVERFLOW, TRUNCATED
 
 # INT96 timestamp units; a kernel takes the code, callers may look it up by name.
@@ -102,8 +103,9 @@ def plain_encode_fixed(values):
 # INT96 timestamps
 # ----------------------------------------------------------------------------------
 def _load_le_python(src, p, nbytes):
-    """load_le's stand-in while kernels run interpreted (see fastpq.kernels._jit)."""
-    return np.int64(int.from_bytes(src[p:p + nbytes].tobytes(), "little", signed=nbytes == 8))
+    """load_le's stand-in while kernels run interpreted (see fastpq.kernels._jit): bitpack's
+    unsigned load, as int64 bits."""
+    return _ld_le_python(src, p, nbytes).astype(np.int64)
 
 
 @kernel(inline="always", python=_load_le_python)
@@ -286,12 +288,7 @@ def plain_byte_array_decode(src, pos, count, offsets, out_pos, data):
     return p
 
 
-def _store_le8_python(dst, d, v):
-    """store_le8's stand-in while kernels run interpreted."""
-    dst[d:d + 8] = np.frombuffer((int(v) & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little"), np.uint8)
-
-
-@kernel(inline="always", python=_store_le8_python)
+@kernel(inline="always", python=_st_le_python)   # interpreted: bitpack's 8-byte store
 def store_le8(dst, d, v):
     """The 8 bytes of ``v`` (int64 bits) little-endian at ``dst[d]`` (``d >= 0``, caller checks
     bounds); like load_le, unsigned indices let LLVM merge the byte stores into one."""
