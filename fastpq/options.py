@@ -53,13 +53,12 @@ _UNITS = {"": 0, "k": 10, "m": 20, "g": 30, "t": 40}
 def override(*, max_decoded_bytes: int | None):
     """Set ``max_decoded_bytes`` for the block, then restore it. Process-wide, as the attribute
     is (reads that run on other threads meanwhile, a dataset's among them, see it too)."""
-    global_value = globals()["max_decoded_bytes"]
-    _validated(max_decoded_bytes, "max_decoded_bytes")
-    globals()["max_decoded_bytes"] = max_decoded_bytes
+    previous = globals()["max_decoded_bytes"]  # the module attribute, which the argument shadows
+    globals()["max_decoded_bytes"] = _validated(max_decoded_bytes, "max_decoded_bytes")
     try:
         yield
     finally:
-        globals()["max_decoded_bytes"] = global_value
+        globals()["max_decoded_bytes"] = previous
 
 
 def decoded_bytes_limit() -> tuple[int, str]:
