@@ -9,6 +9,7 @@ from __future__ import annotations
 from .errors import (
     ChecksumError,
     CorruptFileError,
+    DecodedBytesLimitError,
     EncryptedFileError,
     FilterError,
     FilterTypeError,
@@ -18,6 +19,7 @@ from .errors import (
     SchemaMismatchError,
     UnsupportedFeatureError,
 )
+from . import options
 from .file import ParquetFile, ParquetFileView
 from .format.keyvalue import ArrowSchemaWarning, PandasMetadataWarning
 
@@ -59,6 +61,7 @@ __all__ = [
     "merge",
     "ParquetError",
     "CorruptFileError",
+    "DecodedBytesLimitError",
     "ChecksumError",
     "EncryptedFileError",
     "UnsupportedFeatureError",
@@ -69,5 +72,6 @@ __all__ = [
     "PrecisionError",
     "ArrowSchemaWarning",
     "PandasMetadataWarning",
+    "options",
     "__version__",
 ]

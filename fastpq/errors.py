@@ -78,3 +78,13 @@ class FilterError(ParquetError, ValueError):
 
 class FilterTypeError(FilterError, TypeError):
     """A filter compares a column with a value of a type it cannot be compared with."""
+
+
+class DecodedBytesLimitError(ParquetError):
+    """A read would decode more than ``fastpq.options.max_decoded_bytes`` allows: a limit the caller
+    sets (FASTPQ_MAX_DECODED_BYTES), not a verdict on the file. The message says how to raise it;
+    ``limit``, ``used`` (decoded so far) and ``needed`` (more, refused) are in bytes."""
+
+    def __init__(self, message: str, *, limit=None, used=None, needed=None):
+        super().__init__(message)
+        self.limit, self.used, self.needed = limit, used, needed

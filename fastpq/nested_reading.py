@@ -15,23 +15,26 @@ from .errors import CorruptFileError, PrecisionError
 from .format.arrow_types import match_fields
 from .frame.nested import nested_to_objects
 from .frame.nested_arrow import nested_to_arrow
+from .options import Budget
 from ._thrift import Type
 
 
-def read_nested_field(pf, node, rgs, starts, n_rows, pool, verify, dtype_backend=None):
+def read_nested_field(pf, node, rgs, starts, n_rows, pool, verify, dtype_backend=None, budget=None):
     """Object array (one entry per selected row) of the nested field ``node``.
 
     ``dtype_backend``: "pyarrow" gives an ArrowDtype column (fastpq.frame.nested_arrow);
     the other backends give Python objects (pandas.read_parquet converts nested
     values the same way under the default and "numpy_nullable").
+    ``budget``: the read's ``fastpq.options.Budget`` (default: a new one).
     """
+    budget = Budget(path=pf.path) if budget is None else budget
     shape = shape_of(node)
     leaves = list(node.leaves())
-    cols = {leaf: NestedLeaf(leaf, len(rgs)) for leaf in leaves if leaf.physical_type != Type.INT96}
+    cols = {leaf: NestedLeaf(leaf, len(rgs), budget=budget) for leaf in leaves if leaf.physical_type != Type.INT96}
     decode_chunks(pf, list(cols.values()), rgs, starts, pool, verify)
     for leaf in leaves:
         if leaf.physical_type == Type.INT96:
-            cols[leaf] = _int96_leaf(pf, leaf, rgs, starts, pool, verify)
+            cols[leaf] = _int96_leaf(pf, leaf, rgs, starts, pool, verify, budget)
     for k, i in enumerate(rgs):
         check_chunk(shape, {leaf: col.chunks[k] for leaf, col in cols.items()}, dict(path=pf.path, row_group=i))
     data = {leaf: col.result() for leaf, col in cols.items()}
@@ -46,16 +49,18 @@ def read_nested_field(pf, node, rgs, starts, n_rows, pool, verify, dtype_backend
     return out
 
 
-def _int96_leaf(pf, leaf, rgs, starts, pool, verify):
+def _int96_leaf(pf, leaf, rgs, starts, pool, verify, budget):
     """An INT96 leaf at the finest unit that holds every value exactly (as flat columns are read)."""
     for unit in range(len(INT96_UNITS)):
-        col = NestedLeaf(leaf, len(rgs), int96_unit=unit, int96_check_exact=True)
+        col = NestedLeaf(leaf, len(rgs), int96_unit=unit, int96_check_exact=True, budget=budget)
         try:
             decode_chunks(pf, [col], rgs, starts, pool, verify)
         except Int96Overflow:
+            col.discard()  # read again at the next unit: its charges go back
             continue
         if not col.int96_overflowed:
             break
+        col.discard()
     else:
         raise PrecisionError(f"column {'.'.join(leaf.path)} of {pf.path}: INT96 timestamps outside the range "
                              "of datetime64[s]")

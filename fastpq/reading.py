@@ -17,11 +17,11 @@ import numpy as np
 
 from .chunk_read import INT96_UNITS, ChunkBuffers, decode_chunk, decode_chunks
 from .column.decoders import CodesTooNarrow
-from .column.reader import (FlatColumn, Int96Overflow, NotDictionaryEncoded, check_claims,
-                            decoded_bytes_per_row)
-from .errors import PrecisionError, UnsupportedFeatureError
+from .column.reader import FlatColumn, Int96Overflow, NotDictionaryEncoded
+from .errors import CorruptFileError, PrecisionError, UnsupportedFeatureError
 from .format.arrow_types import column_type, match_fields
 from .frame import assemble, to_pandas
+from .options import Budget
 
 
 def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dtype_backend=None,
@@ -37,6 +37,9 @@ def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dt
     ``arrays_only``: return ({field: pandas-ready array}, rows) instead of a DataFrame
     (the dataset layer combines many files' columns: building a frame per file cost
     about a third of reading 1,000 small files).
+
+    What the read decodes is charged to one ``fastpq.options.Budget``
+    (``fastpq.options.max_decoded_bytes``) before it is allocated.
     """
     if dtype_backend not in (None, "numpy_nullable", "pyarrow"):
         raise ValueError(f"dtype_backend {dtype_backend} is invalid, only 'numpy_nullable' and 'pyarrow' are allowed.")
@@ -46,12 +49,13 @@ def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dt
     counts = pf.metadata.row_groups.num_rows
     starts = np.concatenate([[0], np.cumsum([int(counts[i]) for i in rgs])]).astype(np.int64)
     n_rows = int(starts[-1])
+    if n_rows < 0 or (starts[1:] < starts[:-1]).any():  # row counts that overflow int64 when added up
+        raise CorruptFileError(f"the row groups read claim {n_rows:,} rows", path=pf.path)
     wanted = list(dict.fromkeys(index_fields + names))
-    check_claims(n_rows, sum(decoded_bytes_per_row(pf.schema.field(n)) for n in wanted),
-                 lambda: _stored_bytes(pf, rgs), pf.path)  # before allocating for the rows the footer claims
     ctypes = _column_types(pf, wanted)
     cat_fields = _categorical_fields(categories, meta, wanted, ctypes)
-    plan = _Plan(rgs, starts, n_rows, limit, verify_checksums, coerce_int96_timestamp_unit, dtype_backend, meta)
+    plan = _Plan(rgs, starts, n_rows, limit, verify_checksums, coerce_int96_timestamp_unit, dtype_backend, meta,
+                 Budget(path=pf.path))
     workers = _workers(use_threads) if n_rows * len(wanted) >= SMALL_READ_VALUES else 1
     with ThreadPoolExecutor(workers) if workers > 1 else _Inline() as pool:
         flat = _decode_flat_fields(pf, wanted, cat_fields, plan, pool)
@@ -67,18 +71,10 @@ def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dt
                                 head=limit is not None)
 
 
-def _stored_bytes(pf, rgs) -> int:
-    """Bytes the selected row groups occupy, as their metadata says (capped by the file's size)."""
-    md = pf.metadata.row_groups
-    sizes = [int(md.total_compressed_size[i]) if md.total_compressed_size[i] >= 0 else int(md.total_byte_size[i])
-             for i in rgs]
-    return min(sum(max(s, 0) for s in sizes), pf.file_size)
-
-
 class _Plan:
     """What every column of one read shares: row groups, output slots and options."""
 
-    def __init__(self, rgs, starts, n_rows, limit, verify, int96_unit, dtype_backend, meta):
+    def __init__(self, rgs, starts, n_rows, limit, verify, int96_unit, dtype_backend, meta, budget):
         self.rgs = rgs
         self.starts = starts
         self.n_rows = n_rows
@@ -87,6 +83,7 @@ class _Plan:
         self.int96_unit = int96_unit
         self.dtype_backend = dtype_backend
         self.meta = meta
+        self.budget = budget  # what the read may still decode (fastpq.options)
 
 
 def _column_types(pf, wanted) -> dict:
@@ -191,7 +188,7 @@ def _decode_flat_fields(pf, wanted, cat_fields, plan, pool) -> dict:
             unit = 0 if int96_unit is None else _INT96_UNIT_CODES[int96_unit]
             cols[name] = FlatColumn(node, plan.n_rows, len(plan.rgs), as_codes=name in cat_fields, int96_unit=unit,
                                     int96_check_exact=int96_unit is None, limit=plan.limit,
-                                    codes_dtype=_codes_dtype(plan, name))
+                                    codes_dtype=_codes_dtype(plan, name), budget=plan.budget)
     retry = set()
     buffers = ChunkBuffers()
 
@@ -203,8 +200,13 @@ def _decode_flat_fields(pf, wanted, cat_fields, plan, pool) -> dict:
             retry.add(name)
 
     list(pool.map(task, [(name, k) for name in cols for k in range(len(plan.rgs))]))
-    return {name: col for name, col in cols.items()
-            if name not in retry and not col.int96_overflowed and not _inexact(col)}
+    done = {}
+    for name, col in cols.items():
+        if name not in retry and not col.int96_overflowed and not _inexact(col):
+            done[name] = col
+        else:
+            col.discard()
+    return done
 
 
 def _codes_dtype(plan, name: str):
@@ -226,7 +228,7 @@ def _inexact(col) -> bool:
 def _read_field(pf, node, plan, as_codes, pool, ctype=None, col=None, masks=None):
     meta, dtype_backend = plan.meta, plan.dtype_backend
     if not _is_flat(node):
-        array = _read_nested(pf, node, plan.rgs, plan.starts, plan.n_rows, pool, plan.verify, dtype_backend)
+        array = _read_nested(pf, node, plan, pool, dtype_backend)
         return array if plan.limit is None else array[:plan.limit]
     if col is None:
         col = _read_flat(pf, node, plan, as_codes, pool)
@@ -244,12 +246,13 @@ def _read_field(pf, node, plan, as_codes, pool, ctype=None, col=None, masks=None
     return array
 
 
-def _read_nested(pf, node, rgs, starts, n_rows, pool, verify, dtype_backend):
+def _read_nested(pf, node, plan, pool, dtype_backend):
     try:
         from .nested_reading import read_nested_field
     except ImportError:
         raise UnsupportedFeatureError(f"nested column {node.name!r}: reading nested columns is not supported yet") from None
-    return read_nested_field(pf, node, rgs, starts, n_rows, pool, verify, dtype_backend)
+    return read_nested_field(pf, node, plan.rgs, plan.starts, plan.n_rows, pool, plan.verify, dtype_backend,
+                             plan.budget)
 
 
 def _read_flat(pf, node, plan, as_codes, pool):
@@ -259,13 +262,15 @@ def _read_flat(pf, node, plan, as_codes, pool):
     codes_dtype = _codes_dtype(plan, node.name)
     while True:
         col = FlatColumn(node, plan.n_rows, len(plan.rgs), as_codes=as_codes, int96_unit=unit,
-                         int96_check_exact=auto, limit=plan.limit, codes_dtype=codes_dtype)
+                         int96_check_exact=auto, limit=plan.limit, codes_dtype=codes_dtype, budget=plan.budget)
         try:
             decode_chunks(pf, [col], plan.rgs, plan.starts, pool, plan.verify)
         except NotDictionaryEncoded:
+            col.discard()  # read again: its charges go back
             as_codes = False
             continue
         except CodesTooNarrow:
+            col.discard()
             codes_dtype = np.int32
             continue
         except Int96Overflow:
@@ -273,6 +278,7 @@ def _read_flat(pf, node, plan, as_codes, pool):
         else:
             if not col.int96_overflowed:
                 break
+        col.discard()
         if not auto or unit == 3:
             raise PrecisionError(f"column {node.name!r} of {pf.path}: INT96 timestamps outside the range of "
                                  f"datetime64[{INT96_UNITS[unit]}]")

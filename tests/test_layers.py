@@ -9,7 +9,7 @@ from tests.conftest import ROOT, WITHOUT_PYARROW
 
 # Lower number = lower layer. A module may import only from its own layer or below.
 LAYERS = {
-    "errors": 0, "kernels": 0, "_thrift": 0,
+    "errors": 0, "options": 0, "kernels": 0, "_thrift": 0,
     "format": 1,
     "column": 2,
     "frame": 3,

@@ -16,7 +16,7 @@ import numpy as np
 
 from .._thrift import Encoding
 from ..kernels import bss, delta, dictionary, plain, rle, timestamps
-from ..kernels.status import describe
+from ..kernels.status import OUTPUT_OVERFLOW, describe
 
 
 INT96_UNITS = ("ns", "us", "ms", "s")  # Decoded.int96_unit codes (kernels.plain.UNIT_NS ...)
@@ -94,32 +94,43 @@ class Int96Buffer:
 class ByteArrayBuffer:
     """Byte arrays of one column chunk: int64 offsets (n + 1) and growable uint8 data.
 
-    ``limit`` (None: none) caps the data: dictionary gathers and DELTA_BYTE_ARRAY prefixes
-    can expand a few stored bytes without bound, and the reader sets a limit from the
-    chunk's size (fastpq.column.reader.MAX_DECODED_RATIO) instead of letting them.
+    With a ``budget`` (``fastpq.options.Budget``), the data's capacity is charged to it before
+    it is allocated, growth included: dictionary gathers and DELTA_BYTE_ARRAY prefixes expand a
+    few stored bytes without bound, and only the read's budget says how far they may.
     """
 
     kind = "bytes"
 
-    def __init__(self, n: int, capacity: int, limit: int | None = None):
+    def __init__(self, n: int, capacity: int, budget=None):
+        self.budget = budget
         self.offsets = np.zeros(n + 1, np.int64)
-        self.data = np.empty(max(capacity, 16), np.uint8)
-        self.limit = limit
+        capacity = max(capacity, 16)
+        if budget is not None:
+            budget.charge(capacity, "byte array data")
+        self.data = np.empty(capacity, np.uint8)
+
+    def room(self, pos: int) -> int | None:
+        """Bytes the values from slot ``pos`` on may take (None: no bound): the spare capacity
+        and what the budget has left."""
+        if self.budget is None:
+            return None
+        return len(self.data) - SLACK - int(self.offsets[pos]) + self.budget.room
 
     def reserve(self, pos: int, extra: int, expected_total: int = 0) -> None:
         """Make room for ``extra`` more data bytes after the value at slot ``pos`` (plus
         16 bytes of slack for the kernels' unconditional 16-byte moves); grow to
         ``expected_total`` at once when the caller can estimate the chunk's size."""
-        need = int(self.offsets[pos]) + extra + SLACK
-        if self.limit is not None and need > self.limit + SLACK:
-            raise KernelError(-3, f"byte arrays of {need - SLACK:,} bytes from a column chunk that holds far "
-                                  f"less (limit {self.limit:,})")
-        if self.limit is not None:
-            expected_total = min(expected_total, self.limit)
-        if need > len(self.data):
-            grown = np.empty(max(need, 2 * len(self.data), expected_total + SLACK), np.uint8)
-            grown[: self.offsets[pos]] = self.data[: self.offsets[pos]]
-            self.data = grown
+        used = int(self.offsets[pos])
+        need = used + extra + SLACK
+        if need <= len(self.data):
+            return
+        size = max(need, 2 * len(self.data), expected_total + SLACK)
+        if self.budget is not None:  # the doubling must not be what exceeds the budget
+            size = max(need, min(size, len(self.data) + self.budget.room))
+            self.budget.charge(size - len(self.data), f"byte arrays growing to {need - SLACK:,} bytes")
+        grown = np.empty(size, np.uint8)
+        grown[:used] = self.data[:used]
+        self.data = grown
 
     @property
     def used(self) -> np.ndarray:
@@ -237,11 +248,11 @@ def _delta_length(src, count, out, pos, dictionary_values):
 def _delta_byte_array(src, count, out, pos, dictionary_values):
     if out.kind not in ("bytes", "fixed"):
         raise KernelError(-8, "DELTA_BYTE_ARRAY on an unsupported column type")
-    room = None
-    if out.kind == "bytes" and out.limit is not None:
-        room = out.limit - int(out.offsets[pos])
+    room = out.room(pos) if out.kind == "bytes" else count * out.width  # FLBA: each value is width bytes
     offsets, data, status = delta.delta_byte_array_decode_alloc(src, 0, count, room)
     if offsets is None:
+        if status == OUTPUT_OVERFLOW and out.kind == "bytes":
+            out.budget.refuse(f"DELTA_BYTE_ARRAY values of more than the {room:,} bytes left")
         raise KernelError(int(status), "DELTA_BYTE_ARRAY values")
     if out.kind == "bytes":
         out.reserve(pos, int(offsets[-1]))

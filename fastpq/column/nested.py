@@ -19,6 +19,13 @@ Two things live here, both below pandas:
   slots holding a value, and the values are spaced out to those slots in place.
   Chunks are independent (decoded on the reader's threads) and merged at the end.
 
+Level counts are charged to the read's budget (``fastpq.options``) like flat
+columns' rows: a chunk's rows before its levels are decoded, every level entry
+beyond them as its page comes (an RLE run may repeat a level 2**31 times in five
+bytes, so nothing but the budget bounds them), each entry at what it may cost
+decoded (``entry_bytes``); the chunk's decompressed pages are charged while it
+keeps them.
+
 ``check_chunk`` verifies that the leaves of one field agree on every structure
 they share (slot counts, offsets, validity) in one row group: a file whose
 sibling columns disagree raises ``CorruptFileError`` instead of giving rows of
@@ -32,14 +39,14 @@ import numpy as np
 
 from .._thrift import Type
 from ..errors import CorruptFileError, UnsupportedFeatureError
-from ..format.pages import BIT_PACKED, DictionaryPage, iter_pages
+from ..format.pages import BIT_PACKED, DictionaryPage, iter_pages, owned_bytes
 from ..kernels import bitpack, levels, plain, rle, spaced
 from ..kernels.status import BAD_LEVEL
 from .decoders import (DECODERS, BoolBuffer, ByteArrayBuffer, Decoded, FixedBuffer, Int96Buffer, KernelError,
                        check, check_consumed)
-from .reader import (_NUMPY, INT64_MIN, MAX_DECODED_FLOOR, MAX_DECODED_RATIO, MAX_PAGE_FLOOR, MAX_PAGE_RATIO,
-                     FlatColumn, Int96Overflow,
-                     _DICTIONARY_ENCODINGS, _check_utf8)
+from ..options import Budget
+from .reader import (_DICTIONARY_ENCODINGS, _NUMPY, INT64_MIN, FlatColumn, Int96Overflow, _check_utf8,
+                     decoded_bytes_per_row_of_leaf, new_byte_arrays)
 
 
 # ---------------------------------------------------------------------------- shapes
@@ -146,6 +153,7 @@ def repetitions(leaf) -> list:
 
 # ---------------------------------------------------------------------------- decoding
 LEVELS_FLOOR = 1 << 22   # level entries allocated up front whatever the row count (then doubled as pages come)
+ENTRY_OVERHEAD = 16      # decoded bytes per level entry besides its leaf value: levels, offsets, validity, merging
 
 @dataclass
 class LeafChunk:
@@ -170,8 +178,11 @@ class NestedLeaf:
     chunks write disjoint entries and may run on several threads.
     """
 
-    def __init__(self, leaf, n_chunks: int, *, int96_unit: int = plain.UNIT_NS, int96_check_exact: bool = False):
+    def __init__(self, leaf, n_chunks: int, *, int96_unit: int = plain.UNIT_NS, int96_check_exact: bool = False,
+                 budget: Budget | None = None):
         self.leaf = leaf
+        self.budget = (Budget() if budget is None else budget).account(column=leaf.path)
+        self.entry_bytes = ENTRY_OVERHEAD + decoded_bytes_per_row_of_leaf(leaf)
         self.info = levels.level_info(repetitions(leaf))
         self.chunks: list = [None] * n_chunks
         self.int96_unit = int96_unit
@@ -183,11 +194,12 @@ class NestedLeaf:
     def _dictionary_reader(self, buffer) -> FlatColumn:
         """A zero-row FlatColumn of the same leaf: its dictionary-page decoding is reused as is
         (INT96 exactness is noted on ``buffer``, the chunk's own)."""
-        flat = FlatColumn(self.leaf, 0, 1, int96_unit=self.int96_unit, int96_check_exact=self.int96_check_exact)
+        flat = FlatColumn(self.leaf, 0, 1, int96_unit=self.int96_unit, int96_check_exact=self.int96_check_exact,
+                          budget=self.budget)
         flat.buffer = buffer
         return flat
 
-    def _new_buffer(self, n: int, byte_capacity: int):
+    def _new_buffer(self, n: int, ref=None, budget=None):
         ptype = self.leaf.physical_type
         if ptype == Type.BOOLEAN:
             return BoolBuffer(np.empty(n, np.uint8))
@@ -197,7 +209,7 @@ class NestedLeaf:
             width = self.leaf.type_length
             return FixedBuffer(np.empty((n, width), np.uint8), width)
         if ptype == Type.BYTE_ARRAY:
-            return ByteArrayBuffer(n, byte_capacity)
+            return ByteArrayBuffer(n, 0) if ref is None else new_byte_arrays(ref, budget, n)
         dtype = _NUMPY[ptype]
         return FixedBuffer(np.empty(n, dtype), np.dtype(dtype).itemsize)
 
@@ -218,19 +230,20 @@ class NestedLeaf:
         if ref.num_values < ref.num_rows:
             raise CorruptFileError(f"column chunk holds {ref.num_values} level entries for {ref.num_rows} rows",
                                    offset=ref.start, **where)
+        kept = self.budget.account()  # the chunk's levels and values: given back if it fails (read again)
+        held = kept.account()         # its pages and dictionary: given back once it is decoded
+        done = False
         try:
-            pages, reps, defs, n_values = self._levels_pass(data, ref, verify_crc)
+            pages, reps, defs, n_values = self._levels_pass(data, ref, verify_crc, kept, held)
             lv = levels.decode_nested_levels(defs, reps, self.info, len(defs))
             if lv.n_slots[0] != ref.num_rows:
                 raise CorruptFileError(f"column chunk holds {lv.n_slots[0]} rows, the row group {ref.num_rows}",
                                        offset=ref.start)
             slots = int(lv.n_slots[-1])
-            buffer = self._new_buffer(slots, min(ref.total_uncompressed_size, 1 << 30,
-                                                 MAX_PAGE_RATIO * max(ref.length, 1)))
-            if buffer.kind == "bytes":  # gathers and prefixes must not expand beyond what the chunk holds
-                buffer.limit = max(MAX_DECODED_FLOOR, MAX_DECODED_RATIO * max(ref.length, 1))
-            self._values_pass(pages, buffer, ref)
+            buffer = self._new_buffer(slots, ref, kept)
+            self._values_pass(pages, buffer, ref, held)
             self._space(buffer, slots, n_values, lv.leaf_valid)
+            done = True
         except KernelError as exc:
             raise CorruptFileError(str(exc), offset=ref.start, **where) from None
         except CorruptFileError as exc:
@@ -238,16 +251,21 @@ class NestedLeaf:
         except UnsupportedFeatureError as exc:
             raise type(exc)(f"{exc} (file {path}, row group {ref.row_group}, column {'.'.join(self.leaf.path)})") \
                 from None
+        finally:
+            held.close()
+            if not done:
+                kept.close()
         self.chunks[index] = LeafChunk(lv, buffer)
 
-    def _levels_pass(self, data, ref, verify_crc):
+    def _levels_pass(self, data, ref, verify_crc, kept, held):
         """Every page's levels decoded into arrays that grow as pages come (so a chunk claiming
-        more entries than its pages hold allocates nothing for them); returns the pages (with the
-        number of values each holds), the levels and the number of values."""
+        more entries than its pages hold allocates nothing for them), each entry charged to
+        ``kept`` before its room is allocated (the pages, to ``held``); returns the pages (with
+        the number of values each holds), the levels and the number of values."""
         leaf, info = self.leaf, self.info
-        max_page = max(MAX_PAGE_FLOOR, MAX_PAGE_RATIO * max(ref.length, 1))
-        # room for what the chunk claims unless that is out of proportion to its rows (then grow)
-        cap = min(ref.num_values, max(8 * ref.num_rows, LEVELS_FLOOR))
+        # room for the chunk's rows (charged as a flat column's are), or for all it claims if fewer
+        cap = min(ref.num_values, max(ref.num_rows, LEVELS_FLOOR))
+        kept.charge(cap * self.entry_bytes, f"{cap:,} level entries")
         reps = np.empty(cap, self.level_dtype) if info.max_rep else None
         defs = np.empty(cap, self.level_dtype)
         pages = []
@@ -255,13 +273,14 @@ class NestedLeaf:
         page = None
         try:
             for page in iter_pages(data, ref.start, ref.codec, leaf.max_def, leaf.max_rep, ref.num_values,
-                                   verify_crc=verify_crc, max_page_size=max_page, exact_end=ref.exact):
+                                   verify_crc=verify_crc, budget=held, exact_end=ref.exact):
+                held.charge(owned_bytes(page), "a decompressed page kept until its chunk is decoded")
                 if isinstance(page, DictionaryPage):
                     pages.append((page, 0))
                     continue
                 m = page.num_values
                 if pos + m > len(defs):  # iter_pages keeps pos + m <= num_values
-                    grow = min(ref.num_values, max(2 * len(defs), pos + m))
+                    grow = self._more_entries(kept, len(defs), pos + m, ref.num_values)
                     defs = _grown(defs, grow)
                     reps = None if reps is None else _grown(reps, grow)
                 if reps is not None:
@@ -281,7 +300,16 @@ class NestedLeaf:
             raise CorruptFileError(f"pages hold {pos} of the chunk's {ref.num_values} level entries")
         return pages, None if reps is None else reps[:pos], defs[:pos], n_values
 
-    def _values_pass(self, pages, buffer, ref) -> None:
+    def _more_entries(self, budget, have: int, need: int, most: int) -> int:
+        """Charge ``budget`` for level entries beyond ``have`` (twice as many, when it has room and
+        the chunk claims them; ``need`` at least) and return the new number."""
+        grow = min(most, max(2 * have, need))
+        if (grow - have) * self.entry_bytes > budget.room:
+            grow = need
+        budget.charge((grow - have) * self.entry_bytes, f"{need:,} level entries")
+        return grow
+
+    def _values_pass(self, pages, buffer, ref, held) -> None:
         """Each data page's non-null values, densely, one page after the other."""
         dictionary = flat = page = None
         n_values = 0
@@ -289,7 +317,7 @@ class NestedLeaf:
             for page, k in pages:
                 if isinstance(page, DictionaryPage):
                     flat = flat or self._dictionary_reader(buffer)
-                    dictionary = flat._dictionary(page)
+                    dictionary = flat._dictionary(page, held)
                     continue
                 decode = DECODERS.get(page.encoding)
                 if decode is None:
@@ -320,6 +348,10 @@ class NestedLeaf:
             buffer.values = buffer.values[:slots]
             if buffer.kind == "int96":
                 buffer.overflow = buffer.overflow[:slots]
+
+    def discard(self) -> None:
+        """This leaf will not be used (it is read again at another unit): give back its charges."""
+        self.budget.close()
 
     # ------------------------------------------------------------ results
     @property
@@ -354,7 +386,7 @@ class NestedLeaf:
     def _empty(self) -> LeafChunk:
         lv = levels.decode_nested_levels(np.zeros(0, self.level_dtype),
                                          np.zeros(0, self.level_dtype) if self.info.max_rep else None, self.info, 0)
-        buffer = self._new_buffer(0, 0)
+        buffer = self._new_buffer(0)
         if buffer.kind == "bytes":
             buffer.offsets = buffer.offsets[:1]
         return LeafChunk(lv, buffer)

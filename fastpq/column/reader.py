@@ -12,6 +12,11 @@ concatenating them.
 
 Chunks of one column write disjoint slices, so they may be decoded on several
 threads at once (the kernels release the GIL).
+
+Everything a column allocates from what the file claims is first charged to the
+read's ``fastpq.options.Budget`` (see there for the rule): its output at
+construction, byte-array data as it grows, each dictionary, and each page's
+decompressed size is checked against what is left.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ import numpy as np
 
 from .._thrift import Encoding, Type
 from ..errors import CorruptFileError, EncryptedFileError, UnsupportedFeatureError
+from ..options import Budget
 from ..format.pages import BIT_PACKED, DictionaryPage, iter_pages
 from ..kernels import bitpack, levels, plain, rle, spaced, utf8
 from .decoders import (DECODERS, SLACK, BoolBuffer, ByteArrayBuffer, CodesBuffer, Decoded, Dictionary, FixedBuffer,
@@ -30,16 +36,10 @@ from .decoders import (DECODERS, SLACK, BoolBuffer, ByteArrayBuffer, CodesBuffer
 INT64_MIN = np.iinfo(np.int64).min
 _NUMPY = {Type.INT32: np.int32, Type.INT64: np.int64, Type.FLOAT: np.float32, Type.DOUBLE: np.float64}
 _DICTIONARY_ENCODINGS = (Encoding.PLAIN_DICTIONARY, Encoding.RLE_DICTIONARY)
-MAX_PAGE_FLOOR = 64 << 20
-MAX_PAGE_RATIO = 4096
-# What a read may allocate for its decoded output, from row counts the footer claims: at most
-# MAX_DECODED_RATIO bytes per stored byte of the row groups read (1 GiB whatever their size).
-# Parquet has no intrinsic bound (an RLE run repeats a value 2**31 times in 5 bytes), so this is a
-# policy: it admits every file real writers produce (an all-null int64 page of 20,000 rows decodes
-# to 180 KB from ~30 bytes, ~6,000x), and turns a footer claiming billions of rows into a
-# CorruptFileError before anything is allocated, instead of a MemoryError or an exhausted machine.
-MAX_DECODED_FLOOR = 1 << 30
-MAX_DECODED_RATIO = 1 << 16
+# A chunk's byte-array data starts at its claimed uncompressed size when that looks real (at most
+# this many times its stored bytes, and 1 GiB): an estimate that saves the copies of growing, not
+# a bound (the data grows past it as values come, within the read's budget).
+ESTIMATE_RATIO = 4096
 
 
 @dataclass
@@ -90,15 +90,9 @@ def chunk_ref(chunk, leaf, row_group: int, row_start: int, num_rows: int, data_e
                     md.total_uncompressed_size or 0, md.total_compressed_size)
 
 
-def decoded_bytes_per_row(node) -> int:
-    """Bytes a top-level field's decoded output takes per row (per level entry for nested fields,
-    at least one per row): values, validity, offsets, levels."""
-    if not node.is_leaf or node.max_rep > 0:
-        return sum(16 + decoded_bytes_per_row_of_leaf(leaf) for leaf in node.leaves())
-    return decoded_bytes_per_row_of_leaf(node)
-
-
 def decoded_bytes_per_row_of_leaf(leaf) -> int:
+    """Bytes a leaf's decoded output takes per row (per leaf slot): its value, and its validity
+    when it is optional (byte arrays: an offset; their data is charged as it comes)."""
     ptype = leaf.physical_type
     if ptype == Type.FIXED_LEN_BYTE_ARRAY:
         width = max(leaf.type_length or 0, 0)
@@ -113,30 +107,11 @@ def decoded_bytes_per_row_of_leaf(leaf) -> int:
     return width + (leaf.max_def > 0)
 
 
-def check_claims(rows: int, bytes_per_row: int, stored_bytes, path=None) -> None:
-    """Raise CorruptFileError if ``rows`` rows of ``bytes_per_row`` decoded bytes each (what a read
-    is about to allocate, from the footer's row counts) are more than ``stored_bytes()`` bytes of
-    row groups could hold under fastpq's expansion limit (see MAX_DECODED_RATIO)."""
-    if rows < 0:  # row counts that overflow int64 when added up
-        raise CorruptFileError(f"the row groups read claim {rows:,} rows", path=path)
-    need = int(rows) * int(bytes_per_row)
-    if need <= MAX_DECODED_FLOOR:
-        return
-    stored_bytes = int(stored_bytes())
-    limit = max(MAX_DECODED_FLOOR, MAX_DECODED_RATIO * max(stored_bytes, 0))
-    if need > limit:
-        raise CorruptFileError(
-            f"the row groups read claim {rows:,} rows, {need:,} bytes once decoded, from {stored_bytes:,} stored "
-            f"bytes: beyond fastpq's limit of {MAX_DECODED_RATIO}x ({limit:,} bytes); the footer is corrupt "
-            "(or raise fastpq.column.reader.MAX_DECODED_RATIO)", path=path)
-
-
-def new_byte_arrays(ref) -> ByteArrayBuffer:
-    """The ByteArrayBuffer of one chunk: its first capacity from the chunk's uncompressed size
-    (a claim: at most what its pages could decompress to), its limit from the chunk's size."""
-    limit = max(MAX_DECODED_FLOOR, MAX_DECODED_RATIO * max(ref.length, 1))
-    capacity = min(ref.total_uncompressed_size, 1 << 30, MAX_PAGE_RATIO * max(ref.length, 1))
-    return ByteArrayBuffer(ref.num_rows, capacity, limit)
+def new_byte_arrays(ref, budget, n: int | None = None) -> ByteArrayBuffer:
+    """The ByteArrayBuffer of one chunk (``n`` values, default its rows), its data charged to
+    ``budget`` (see ESTIMATE_RATIO)."""
+    capacity = min(ref.total_uncompressed_size, 1 << 30, ESTIMATE_RATIO * max(ref.length, 1))
+    return ByteArrayBuffer(ref.num_rows if n is None else n, capacity, budget)
 
 
 class FlatColumn:
@@ -144,8 +119,13 @@ class FlatColumn:
 
     def __init__(self, leaf, total_rows: int, n_chunks: int, *, as_codes: bool = False,
                  int96_unit: int = plain.UNIT_NS, int96_check_exact: bool = False, limit: int | None = None,
-                 codes_dtype=np.int32):
+                 codes_dtype=np.int32, budget: Budget | None = None):
         self.leaf = leaf
+        # everything this column keeps is charged here: ``discard`` gives it back at once
+        self.budget = (Budget() if budget is None else budget).account(column=leaf.path)
+        per_row = np.dtype(codes_dtype).itemsize + (leaf.max_def > 0) if as_codes else \
+            decoded_bytes_per_row_of_leaf(leaf)
+        self.budget.charge(total_rows * per_row, f"{total_rows:,} rows")
         self.total_rows = total_rows
         self.as_codes = as_codes
         # keep only the first ``limit`` rows (head): a chunk stops decoding after the page that reaches them
@@ -204,20 +184,22 @@ class FlatColumn:
             return
         self.chunk_rows[index] = stop
         self.null_counts[index] = 0
+        kept = self.budget.account()  # the chunk's byte arrays: given back if it fails (it may be read again)
+        held = kept.account()         # its dictionary, while the chunk decodes (codes keep it)
         out = self.buffer
         if out is None:
-            out = new_byte_arrays(ref)
+            out = new_byte_arrays(ref, kept)
             self.chunks[index] = out
         base = 0 if out.kind == "bytes" else ref.row_start
-        max_page = max(MAX_PAGE_FLOOR, MAX_PAGE_RATIO * max(ref.length, 1))
         pos = 0
         dictionary = None
         page = None
+        done = False
         try:
             for page in iter_pages(data, ref.start, ref.codec, self.leaf.max_def, 0, ref.num_values,
-                                   verify_crc=verify_crc, max_page_size=max_page, exact_end=ref.exact):
+                                   verify_crc=verify_crc, budget=held, exact_end=ref.exact):
                 if isinstance(page, DictionaryPage):
-                    dictionary = self._dictionary(page)
+                    dictionary = self._dictionary(page, held)
                     if self.as_codes:
                         self.dictionaries[index] = dictionary
                     continue
@@ -225,6 +207,7 @@ class FlatColumn:
                 pos += page.num_values
                 if pos >= stop:
                     break
+            done = True
         except KernelError as exc:
             offset = page.offset if page is not None else ref.start
             raise CorruptFileError(str(exc), offset=offset, **where) from None
@@ -232,6 +215,11 @@ class FlatColumn:
             raise exc.located(**where) from None
         except UnsupportedFeatureError as exc:
             raise type(exc)(f"{exc} (file {path}, row group {ref.row_group}, column {'.'.join(self.leaf.path)})") from None
+        finally:
+            if not self.as_codes:
+                held.close()
+            if not done:
+                kept.close()
         if stop < ref.num_rows and out.kind == "bytes":
             out.offsets = out.offsets[:stop + 1]
 
@@ -289,17 +277,23 @@ class FlatColumn:
             if kind == "int96":
                 check(levels.expand_spaced(out.overflow, out_pos, n, n_valid, self.valid, row, False), "nulls")
 
-    def _dictionary(self, page: DictionaryPage) -> Dictionary:
+    def _dictionary(self, page: DictionaryPage, budget: Budget) -> Dictionary:
+        """The decoded dictionary, charged to ``budget``."""
         if page.encoding not in (Encoding.PLAIN, Encoding.PLAIN_DICTIONARY):
             raise KernelError(-8, f"dictionary page with encoding {page.encoding}")
         n = page.num_values
         ptype = self.leaf.physical_type
-        # the smallest encoded entry: a 4-byte length, 12 bytes, a bit; checked before allocating for n
-        least = {Type.BYTE_ARRAY: 4, Type.INT96: 12}.get(ptype)
-        if (least and n > len(page.buf) // least) or (ptype == Type.BOOLEAN and n > 8 * len(page.buf)):
+        # decoded bytes per entry (byte arrays: an offset; their data is charged by the buffer)
+        width = {Type.BYTE_ARRAY: 8, Type.INT96: 9, Type.BOOLEAN: 1}.get(ptype) or \
+            (self.leaf.type_length if ptype == Type.FIXED_LEN_BYTE_ARRAY else np.dtype(_NUMPY[ptype]).itemsize)
+        # the smallest encoded entry (a 4-byte length, 12 bytes, a bit, the width): n is checked
+        # against the page before anything is allocated for it
+        if n > (8 * len(page.buf) if ptype == Type.BOOLEAN else
+                len(page.buf) // max({Type.BYTE_ARRAY: 4, Type.INT96: 12}.get(ptype, width), 1)):
             raise KernelError(-1, "dictionary page")
+        budget.charge(n * width, f"a dictionary of {n:,} values")
         if ptype == Type.BYTE_ARRAY:
-            buf = ByteArrayBuffer(n, len(page.buf) + SLACK)  # slack kept: the gather kernel's fast path
+            buf = ByteArrayBuffer(n, len(page.buf) + SLACK, budget)  # slack kept: the gather kernel's fast path
             end = check(plain.plain_byte_array_decode(page.buf, 0, n, buf.offsets, 0, buf.data), "dictionary page")
             check_consumed(end, page.buf, n, "dictionary page")
             if self.utf8:
@@ -321,13 +315,14 @@ class FlatColumn:
             end = check(rle.plain_bool_decode(page.buf, 0, len(page.buf), n, values, 0), "dictionary page")
             check_consumed(end, page.buf, n, "dictionary page")
             return Dictionary(values, n)
-        width = self.leaf.type_length if ptype == Type.FIXED_LEN_BYTE_ARRAY else np.dtype(_NUMPY[ptype]).itemsize
-        if n > len(page.buf) // max(width, 1):
-            raise KernelError(-1, "dictionary page")
         check_consumed(n * width, page.buf, n, "dictionary page")
         raw = np.array(page.buf[: n * width])
         values = raw if ptype == Type.FIXED_LEN_BYTE_ARRAY else raw.view(_NUMPY[ptype])
         return Dictionary(values, n)
+
+    def discard(self) -> None:
+        """This column will not be used (it is read again another way): give back its charges."""
+        self.budget.close()
 
     # ------------------------------------------------------------ results
     @property

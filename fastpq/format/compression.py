@@ -42,16 +42,17 @@ expands to gigabytes (a "bomb"). ``decompress`` therefore:
 
 * always rejects sizes a codec cannot reach from ``len(src)`` bytes (snappy's
   own length header must match; LZ4 expands at most ~255x, deflate at most
-  1032x; UNCOMPRESSED must match exactly) -- see ``max_uncompressed_size``;
+  1032x; UNCOMPRESSED must match exactly) -- see ``check_size``;
+* decompresses into exactly ``uncompressed_size`` bytes: output beyond them is
+  refused by the codec (nothing larger is ever allocated), output short of
+  them is corruption too;
 * rejects ``uncompressed_size > max_size`` when the caller passes ``max_size``.
 
-ZSTD and BROTLI have no useful intrinsic bound, so the caller should pass
-``max_size``. Suggested policy for the page reader: ``max_size =
-min(column_chunk.total_uncompressed_size, user_limit)`` where ``user_limit``
-defaults to ``max(64 MiB, 4096 * compressed_page_size)`` and can be raised by
-the user (a page can never be larger than its chunk in a valid file, and real
-pages of 1 MiB-ish that compress beyond 4096x are all-constant runs that the
-64 MiB floor absorbs).
+ZSTD and BROTLI have no useful intrinsic bound, and genuine pages do expand
+~30,000x (a page of zeros; parquet-testing's ``large_string_map.brotli.parquet``
+holds a 1 GiB page in 1.6 KB), so no ratio separates a bomb from a real page.
+The page reader (``fastpq.format.pages``) instead asks the read's budget
+(``fastpq.options.max_decoded_bytes``) for room for the declared size first.
 """
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ from fastpq.format import libzstd
 __all__ = [
     "UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4", "ZSTD", "LZ4_RAW",
     "CODEC_NAMES", "decompress", "compress", "codec_from_name", "codec_name",
-    "max_uncompressed_size",
+    "max_uncompressed_size", "check_size",
 ]
 
 # Parquet CompressionCodec enum (parquet.thrift).
@@ -156,6 +157,17 @@ def max_uncompressed_size(codec: int, compressed_size: int) -> int | None:
     if codec == GZIP:
         return compressed_size * _DEFLATE_MAX_RATIO + _SLACK
     return None
+
+
+def check_size(codec: int, compressed_size: int, uncompressed_size: int) -> None:
+    """Raise ``CorruptFileError`` if ``compressed_size`` bytes of ``codec`` cannot decompress to
+    ``uncompressed_size`` (negative, or beyond ``max_uncompressed_size``): before allocating for it."""
+    if uncompressed_size < 0:
+        raise _corrupt(codec, uncompressed_size, "a negative declared size")
+    bound = max_uncompressed_size(codec, compressed_size)
+    if bound is not None and uncompressed_size > bound:
+        raise _corrupt(codec, uncompressed_size, f"{compressed_size} compressed bytes, which cannot expand beyond "
+                                                 f"{bound}")
 
 
 # ----------------------------------------------------------------------------- decompress
@@ -338,11 +350,10 @@ def decompress(codec: int, src, uncompressed_size: int, out=None, *, max_size: i
         raise UnsupportedFeatureError(f"unknown compression codec {codec!r}")
     size = int(uncompressed_size)
     src = _as_u8(src)
-    if size < 0:
+    if not (codec == UNCOMPRESSED and out is None):
+        check_size(codec, src.size, size)
+    elif size < 0:
         raise _corrupt(codec, size, "a negative declared size")
-    bound = max_uncompressed_size(codec, src.size)
-    if bound is not None and size > bound and not (codec == UNCOMPRESSED and out is None):
-        raise _corrupt(codec, size, f"{src.size} compressed bytes, which cannot expand beyond {bound}")
     if max_size is not None and size > max_size:
         raise _corrupt(codec, size, f"a declared size above the limit of {max_size} bytes")
     if codec == UNCOMPRESSED and out is None:

@@ -15,7 +15,9 @@ located but not decoded:
 
 Every size is checked against the chunk before it is used, page CRCs are
 verified on request, and failures raise ``CorruptFileError`` with the file
-offset of the page.
+offset of the page. A page is decompressed into a buffer of exactly its
+declared ``uncompressed_page_size`` (more output is corruption), once the
+read's budget (``fastpq.options``) has room for it, whatever its ratio.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import numpy as np
 
 from .._thrift import Encoding, PageType
 from ..errors import ChecksumError, CorruptFileError
+from ..options import Budget
 from . import compression
 
 _MISSING = -(1 << 63)
@@ -102,7 +105,7 @@ def bit_width(max_level: int) -> int:
 
 
 def iter_pages(chunk: np.ndarray, file_offset: int, codec: int, max_def: int, max_rep: int,
-               num_values: int, *, verify_crc: bool = False, max_page_size: int | None = None,
+               num_values: int, *, verify_crc: bool = False, budget: Budget | None = None,
                exact_end: bool = False):
     """Yield the DictionaryPage / DataPage objects of one column chunk.
 
@@ -113,7 +116,10 @@ def iter_pages(chunk: np.ndarray, file_offset: int, codec: int, max_def: int, ma
     page that completes the chunk raise: a page header whose sizes changed yet
     still decodes moves its payload, and only the chunk's end tells (none of
     the corpus' ~470 files, from a score of writers, leaves a byte there).
+    A page is decompressed only when ``budget`` (default: a new one from
+    ``fastpq.options``) has room for its declared size; keeping it is the caller's charge.
     """
+    budget = Budget() if budget is None else budget
     pos = 0
     end = len(chunk)
     seen = pages = 0
@@ -132,7 +138,7 @@ def iter_pages(chunk: np.ndarray, file_offset: int, codec: int, max_def: int, ma
         payload = chunk[start:payload_end]
         if verify_crc and header.crc is not None:
             _check_crc(payload, header.crc, file_offset + pos)
-        page = _make_page(header, payload, codec, max_def, max_rep, file_offset + pos, max_page_size)
+        page = _make_page(header, payload, codec, max_def, max_rep, file_offset + pos, budget)
         pos = payload_end
         if page is None:
             continue
@@ -229,20 +235,16 @@ def _check_crc(payload, expected: int, offset: int) -> None:
                             f"bytes give {actual:#010x}", offset=offset)
 
 
-def _make_page(header, payload, codec, max_def, max_rep, offset, max_page_size):
+def _make_page(header, payload, codec, max_def, max_rep, offset, budget):
     kind = header.type
-    if max_page_size is not None and header.uncompressed_page_size > max_page_size:
-        raise CorruptFileError(f"page claims {header.uncompressed_page_size} uncompressed bytes, "
-                               f"above the limit of {max_page_size} (a cap on expansion: from a column chunk this small, "
-                               "fastpq refuses such a page as a likely decompression bomb)", offset=offset)
     if kind == PageType.DATA_PAGE:
-        return _data_page_v1(header, payload, codec, max_def, max_rep, offset, max_page_size)
+        return _data_page_v1(header, payload, codec, max_def, max_rep, offset, budget)
     if kind == PageType.DATA_PAGE_V2:
-        return _data_page_v2(header, payload, codec, max_def, max_rep, offset, max_page_size)
+        return _data_page_v2(header, payload, codec, max_def, max_rep, offset, budget)
     if kind == PageType.DICTIONARY_PAGE:
         if _bad(header.dict_num_values, header.dict_encoding):
             raise CorruptFileError("dictionary page without a valid dictionary_page_header", offset=offset)
-        buf = _decompress(codec, payload, header.uncompressed_page_size, offset, max_page_size)
+        buf = _decompress(codec, payload, header.uncompressed_page_size, offset, budget)
         return DictionaryPage(offset, header.dict_num_values, header.dict_encoding, buf, header)
     if any(v is not None for v in (header.num_values, header.v2_num_values, header.dict_num_values)):
         # an index page, or a page type from the future, does not carry the header of a data or
@@ -252,14 +254,33 @@ def _make_page(header, payload, codec, max_def, max_rep, offset, max_page_size):
     return None  # index pages and page types from the future are skipped
 
 
-def _decompress(codec, payload, size, offset, max_page_size, out=None):
+def _decompress(codec, payload, size, offset, budget, out=None):
     if codec == compression.UNCOMPRESSED and out is None and len(payload) == size and payload.dtype == np.uint8:
         return payload  # what compression.decompress returns for it, without its checks' cost
+    if out is None and codec != compression.UNCOMPRESSED:
+        _room_for_page(budget, codec, payload, size, offset)
     try:
-        out = compression.decompress(codec, payload, size, out=out, max_size=max_page_size)
+        out = compression.decompress(codec, payload, size, out=out)
     except CorruptFileError as exc:
         raise exc.located(offset=offset) from None
     return np.frombuffer(out, np.uint8) if not isinstance(out, np.ndarray) else out
+
+
+def _room_for_page(budget, codec, compressed, size: int, offset: int, levels: int = 0) -> None:
+    """Before allocating a page of ``levels + size`` bytes, ``size`` of them decompressed from
+    ``compressed``: a size the codec cannot reach from those bytes is corruption, and the budget
+    must have room for the page."""
+    try:
+        compression.check_size(codec, len(compressed), size)
+    except CorruptFileError as exc:
+        raise exc.located(offset=offset) from None
+    budget.fits(levels + size, f"a page at byte offset {offset}")
+
+
+def owned_bytes(page) -> int:
+    """Bytes a page's decompression allocated (0 when its buffer is a view of the chunk's bytes):
+    what keeping the page costs."""
+    return page.buf.nbytes if page.buf.base is None else 0
 
 
 def _bad(*required) -> bool:
@@ -270,10 +291,10 @@ def _bad(*required) -> bool:
     return False
 
 
-def _data_page_v1(h, payload, codec, max_def, max_rep, offset, max_page_size):
+def _data_page_v1(h, payload, codec, max_def, max_rep, offset, budget):
     if _bad(h.num_values, h.encoding, h.definition_level_encoding, h.repetition_level_encoding):
         raise CorruptFileError("data page without a valid data_page_header", offset=offset)
-    buf = _decompress(codec, payload, h.uncompressed_page_size, offset, max_page_size)
+    buf = _decompress(codec, payload, h.uncompressed_page_size, offset, budget)
     pos = 0
     rep = def_ = None
     if max_rep > 0:
@@ -300,7 +321,7 @@ def _v1_levels(buf, pos, encoding, max_level, count, offset):
     return Levels(start, start + length, encoding, width), start + length
 
 
-def _data_page_v2(header, payload, codec, max_def, max_rep, offset, max_page_size):
+def _data_page_v2(header, payload, codec, max_def, max_rep, offset, budget):
     h = header
     rl, dl = h.repetition_levels_byte_length, h.definition_levels_byte_length
     if _bad(h.v2_num_values, h.v2_num_nulls, h.v2_num_rows, h.v2_encoding, rl, dl):
@@ -314,9 +335,10 @@ def _data_page_v2(header, payload, codec, max_def, max_rep, offset, max_page_siz
             raise CorruptFileError("uncompressed data page v2 values section has the wrong size", offset=offset)
         buf = payload
     else:
+        _room_for_page(budget, codec, compressed, values_size, offset, rl + dl)
         buf = np.empty(rl + dl + values_size, np.uint8)
         buf[: rl + dl] = payload[: rl + dl]
-        _decompress(codec, compressed, values_size, offset, max_page_size, out=buf[rl + dl:])
+        _decompress(codec, compressed, values_size, offset, budget, out=buf[rl + dl:])
     rep = Levels(0, rl, RLE, bit_width(max_rep)) if max_rep > 0 else None
     def_ = Levels(rl, rl + dl, RLE, bit_width(max_def)) if max_def > 0 else None
     return DataPage(offset, h.v2_num_values, h.v2_num_nulls, h.v2_num_rows, h.v2_encoding, buf, rep, def_,

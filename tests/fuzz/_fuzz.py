@@ -472,7 +472,9 @@ def _verdict(job, places, bad, outcome) -> tuple:
 
 
 def run_file(job) -> dict:
-    """Read the file ``job['path']`` as it is: {'kind': 'ok'|'error', ..., 'rss_growth_mb': peak RSS growth}."""
+    """Read the file ``job['path']`` as it is: {'kind': 'ok'|'error', ..., 'rss_growth_mb': peak RSS growth};
+    under ``job['max_decoded_bytes']`` when given (else the default: half the room left under RLIMIT_AS).
+    A DecodedBytesLimitError also gives 'decoded', the bytes the read had decoded when it was refused."""
     import resource
 
     import fastpq
@@ -480,11 +482,14 @@ def run_file(job) -> dict:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     try:
-        frames = _read(Path(job["path"]).read_bytes(), job.get("variant", "read"), job.get("verify", False), 5)
+        with fastpq.options.override(max_decoded_bytes=job.get("max_decoded_bytes")):
+            frames = _read(Path(job["path"]).read_bytes(), job.get("variant", "read"), job.get("verify", False), 5)
         outcome = {"kind": "ok", "rows": [len(f) for f in frames]}
     except Exception as exc:  # noqa: BLE001 - every exception type is an outcome
         outcome = {"kind": "error", "type": type(exc).__name__, "parquet_error": isinstance(exc, fastpq.ParquetError),
                    "message": str(exc)[:300]}
+        if isinstance(exc, fastpq.DecodedBytesLimitError):
+            outcome["decoded"] = exc.used
     outcome["seconds"] = round(time.perf_counter() - start, 3)
     outcome["rss_growth_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
     return outcome

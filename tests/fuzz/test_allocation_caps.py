@@ -2,8 +2,11 @@
 
 Each file is read in a worker process (tests/fuzz/_fuzz.py) whose address space is capped
 (RLIMIT_AS, FASTPQ_FUZZ_AS, default 4 GiB, set after warm-up): a read that trusts one of these
-numbers enough to allocate for it fails with MemoryError there. Each must raise a ParquetError,
-quickly, and its peak resident memory must grow by little.
+numbers enough to allocate for it fails with MemoryError there. Each must raise a ParquetError
+(CorruptFileError where the claim contradicts the file, DecodedBytesLimitError where it is beyond
+the read's budget, ``fastpq.options.max_decoded_bytes``: about 1 GiB in these workers), quickly,
+and its peak resident memory must grow by little. Valid files that decode to a lot are in
+test_decoded_budget.py.
 """
 from __future__ import annotations
 

@@ -91,27 +91,32 @@ class _OneEntry:
     values = None
 
 
-def test_delta_byte_array_prefixes_cannot_expand_beyond_the_limit():
+def test_delta_byte_array_prefixes_cannot_expand_beyond_the_budget():
+    from fastpq.options import Budget
+
     n = 300
     values = [b"x" * i for i in range(1, n + 1)]  # each value repeats the one before: ~n**2 / 2 bytes
     offsets = np.concatenate([[0], np.cumsum([len(v) for v in values])]).astype(np.int64)
     page = delta.delta_byte_array_encode(offsets, np.frombuffer(b"".join(values), np.uint8))
     assert len(page) < 2_000 and offsets[-1] > 40_000
-    out = ByteArrayBuffer(n, 16, limit=100_000)
+    out = ByteArrayBuffer(n, 16, Budget(100_000))
     assert DECODERS[Encoding.DELTA_BYTE_ARRAY](page, n, out, 0, None) == len(page)
     assert bytes(out.data[:offsets[-1]]) == b"".join(values)
-    with pytest.raises(KernelError):
-        DECODERS[Encoding.DELTA_BYTE_ARRAY](page, n, ByteArrayBuffer(n, 16, limit=10_000), 0, None)
+    with pytest.raises(fastpq.DecodedBytesLimitError, match="DELTA_BYTE_ARRAY"):
+        DECODERS[Encoding.DELTA_BYTE_ARRAY](page, n, ByteArrayBuffer(n, 16, Budget(10_000)), 0, None)
 
 
-def test_footer_row_claims_are_checked_before_allocating():
-    from fastpq.column import reader
-    from fastpq.errors import CorruptFileError
+def test_footer_row_claims_are_charged_before_allocating():
+    from fastpq.column.reader import FlatColumn
+    from fastpq.options import Budget
+    from tests.conftest import TEST_DATA
 
-    reader.check_claims(10**6, 9, lambda: 0)  # under the floor: nothing to look up
-    reader.check_claims(2**27, 9, lambda: 10**6)  # 1.2 GB from 1 MB: within 65536x
-    with pytest.raises(CorruptFileError, match="claim 2,147,483,647 rows"):
-        reader.check_claims(2**31 - 1, 9, lambda: 30_000)
+    leaf = fastpq.ParquetFile(TEST_DATA / "pyarrow_core_v1_snappy.parquet").schema.field("int64")
+    budget = Budget(1 << 20)
+    FlatColumn(leaf, 2**16, 1, budget=budget)  # 512 KB of 8-byte values (a required column): within 1 MiB
+    with pytest.raises(fastpq.DecodedBytesLimitError, match="2,147,483,647 rows") as info:
+        FlatColumn(leaf, 2**31 - 1, 1, budget=budget)
+    assert info.value.used == 8 * 2**16
 
 
 def test_a_second_dictionary_page_is_corrupt():
