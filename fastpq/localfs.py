@@ -18,14 +18,17 @@ The rules (``fastpq.write`` of a local file, ``fastpq.append``'s journal):
   in), then the target's mode. Never wider: where the group cannot be kept,
   the group permissions are cut to what everyone else had. A new file gets
   ``0o666 & ~umask``.
-* **Temporary files are locked while alive.** ``.<name>.<16 hex>.fastpq-tmp``
-  is created ``0o600`` and held under ``flock(LOCK_EX)`` until it is renamed
-  (the lock dies with its process), so ``sweep_orphans`` tells the ones a
-  killed write left (unlocked) from those of a write in progress (locked), and
-  removes only the former: the next write to the same path and
-  ``fastpq.repair(path)`` call it. Earlier fastpq versions named them
-  ``.<name>.<8 of a-z0-9_>.fastpq-tmp`` (``tempfile.mkstemp``); those are swept
-  too.
+* **Temporary files are locked while alive.** A write's temporary file
+  ``.<name>.<slot>.fastpq-tmp`` (the first free of 8 slots; past 8 writes of
+  one path at once, 16 random hex digits) is created ``0o600`` and held under
+  ``flock(LOCK_EX)`` until it is renamed (the lock dies with its process), so
+  an unlocked one is the orphan of a killed write, and a locked one belongs to
+  a write in progress and stays. The next write of the same path removes the
+  orphans in the slots (8 probes: no directory listing, whatever the
+  directory's size); ``fastpq.repair(path)`` lists the directory and removes
+  every orphan of the path, including random-named ones and those of earlier
+  fastpq versions (``.<name>.<8 of a-z0-9_>.fastpq-tmp``, never locked: a
+  write of such a version still running would lose its file).
 """
 from __future__ import annotations
 
@@ -100,54 +103,59 @@ def copy_owner_and_mode(fd: int, like, mask: int = 0o7777) -> None:
 
 # ---------------------------------------------------------------- temporary files
 
-def _temp_pattern(base: str):
-    return re.compile(re.escape(f".{base}.") + r"(?:[0-9a-f]{16}|[a-z0-9_]{8})" + re.escape(TEMP_SUFFIX))
+SLOTS = 8
+
+
+def _temp_name(base: str, slot: int) -> str:
+    return f".{base}.{slot if slot < SLOTS else os.urandom(8).hex()}{TEMP_SUFFIX}"
 
 
 def create_temp(real: str) -> tuple[int, str]:
     """A new temporary file beside ``real``, open read-write (``0o600``) and locked: (fd, path).
-    Its lock marks it as in use until it is closed (``sweep_orphans`` skips it)."""
+    Its lock marks it as in use until it is closed (module docstring)."""
     folder, base = os.path.split(real)
+    slot = 0
     while True:
-        tmp = os.path.join(folder, f".{base}.{os.urandom(8).hex()}{TEMP_SUFFIX}")
+        tmp = os.path.join(folder, _temp_name(base, slot))
         try:
             fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
+            if not _remove_if_orphan(tmp):   # in use: the next slot
+                slot += 1
             continue
         if fcntl is None:
             return fd, tmp
-        fcntl.flock(fd, fcntl.LOCK_EX)     # waits while a sweep looks at it
-        if _same_file(fd, tmp):              # (which may have removed it first: then a new name)
+        fcntl.flock(fd, fcntl.LOCK_EX)       # waits while a sweep looks at it
+        if _same_file(fd, tmp):              # (which may have removed it first: then again)
             return fd, tmp
         os.close(fd)
 
 
-def sweep_orphans(real: str) -> int:
-    """Remove the temporary files killed writes of ``real`` left beside it; those of writes
-    in progress are locked and stay. Returns how many were removed."""
+def sweep_orphans(real: str, listing: bool = False) -> int:
+    """Remove the temporary files killed writes of ``real`` left beside it: those in the
+    slots, or (``listing``) every one the directory holds. Returns how many."""
     if fcntl is None:
         return 0
     folder, base = os.path.split(real)
-    pattern = _temp_pattern(base)
-    removed = 0
-    try:
-        entries = os.scandir(folder or ".")
-    except OSError:
-        return 0
-    with entries:
-        names = [e.path for e in entries if e.name.endswith(TEMP_SUFFIX) and pattern.fullmatch(e.name)]
-    for tmp in names:
-        removed += _remove_if_orphan(tmp)
-    return removed
+    if not listing:
+        names = [os.path.join(folder, _temp_name(base, slot)) for slot in range(SLOTS)]
+    else:
+        pattern = re.compile(re.escape(f".{base}.") + r"(?:[0-7]|[0-9a-f]{16}|[a-z0-9_]{8})" + re.escape(TEMP_SUFFIX))
+        try:
+            names = [os.path.join(folder, n) for n in os.listdir(folder or ".")
+                     if n.endswith(TEMP_SUFFIX) and pattern.fullmatch(n)]
+        except OSError:
+            return 0
+    return sum(_remove_if_orphan(tmp) for tmp in names)
 
 
 def _remove_if_orphan(tmp: str) -> int:
     try:
         fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:                          # gone meanwhile, a link, not ours to open
+    except OSError:                          # none there, a link, not ours to open
         return 0
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        if fcntl is None or not stat.S_ISREG(os.fstat(fd).st_mode):
             return 0
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

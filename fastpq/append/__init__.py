@@ -206,7 +206,10 @@ def local_footer(path: str, f, name=None) -> tuple[int, bytes]:
         if journal_sig is not None:
             raw = _read_journal(jpath)
             if raw is not None:
-                state, journal = classify(raw, f, os.fstat(f.fileno()).st_size, name)
+                try:
+                    state, journal = classify(raw, f, os.fstat(f.fileno()).st_size, name)
+                except UnsupportedFeatureError:     # a newer fastpq's: the file as it stands, if it reads
+                    state = MISMATCH
                 if state == OLD and _signature(jpath) == journal_sig:
                     return journal.old_size, journal.old_footer
         before = os.fstat(f.fileno())
@@ -327,7 +330,7 @@ def repair_file(path) -> str:
     CorruptFileError when the file, after all this, is not a Parquet file a reader can open.
     """
     path = local_path(path)
-    swept = localfs.sweep_orphans(localfs.resolve_target(os.path.abspath(path)))
+    swept = localfs.sweep_orphans(localfs.resolve_target(os.path.abspath(path)), listing=True)
     note = f"removed {swept} orphaned temporary file{'s' if swept != 1 else ''}" if swept else ""
     try:
         fd = os.open(path, os.O_RDWR)

@@ -206,6 +206,59 @@ def test_version_1_journal_still_restores(tmp_path):
     assert open(copy, "rb").read() == old
 
 
+def test_damaged_journals_never_cost_the_old_rows(tmp_path):
+    """A crashed file's journal with random bytes changed or cut: fastpq reads the old rows or
+    raises a ParquetError; repair restores the old file, or raises with file and journal as
+    they were."""
+    import random
+
+    path, old = _crashed(str(tmp_path))
+    jpath = append_mod.journal_path(path)
+    crashed, record = open(path, "rb").read(), open(jpath, "rb").read()
+    rng = random.Random(13)
+    outcomes = {"restored": 0, "refused": 0}
+    for trial in range(150):
+        damaged = bytearray(record)
+        if trial % 3 == 0:
+            damaged = damaged[:rng.randrange(len(damaged))]
+        else:
+            for _ in range(rng.choice((1, 1, 4))):
+                damaged[rng.randrange(min(len(damaged), 2048))] ^= 1 << rng.randrange(8)
+        with open(path, "wb") as f:
+            f.write(crashed)
+        with open(jpath, "wb") as f:
+            f.write(damaged)
+        try:
+            assert _rows(path) == list(range(1000)), trial
+        except fastpq.ParquetError:
+            pass
+        try:
+            fastpq.repair(path)
+        except fastpq.ParquetError:
+            assert open(path, "rb").read() == crashed and open(jpath, "rb").read() == damaged, trial
+            outcomes["refused"] += 1
+            continue
+        assert open(path, "rb").read() == old and not os.path.exists(jpath), trial
+        outcomes["restored"] += 1
+    assert outcomes["restored"] and outcomes["refused"], outcomes
+
+
+def test_plain_write_does_not_list_the_directory(tmp_path, monkeypatch):
+    """Finding the orphans of a path costs 8 probes, not a listing of its directory."""
+    path = tmp_path / "f.parquet"
+    fastpq.write(path, _df(0, 3))
+
+    def refuse(*a, **k):
+        raise AssertionError("listed the directory")
+
+    monkeypatch.setattr(os, "listdir", refuse)
+    monkeypatch.setattr(os, "scandir", refuse)
+    fastpq.write(path, _df(0, 5))
+    fastpq.write(path, _df(5, 5), append=True)
+    monkeypatch.undo()
+    assert _rows(path, "pyarrow") == list(range(10))
+
+
 def test_not_parquet_and_no_journal_is_not_clean(tmp_path):
     path = tmp_path / "f.parquet"
     path.write_bytes(b"PAR1" + b"x" * 100)
@@ -454,40 +507,43 @@ def _temps(folder):
     return sorted(n for n in os.listdir(folder) if n.endswith(".fastpq-tmp"))
 
 
-@pytest.mark.parametrize("then", ["write", "repair"])
-def test_killed_writes_leave_orphans_that_the_next_write_or_repair_removes(tmp_path, then):
+def test_killed_writes_leave_orphans_that_the_next_write_and_repair_remove(tmp_path):
     path = str(tmp_path / "f.parquet")
     fastpq.write(path, _df(0, 3))
     for point in (1, 2, 3, "footer"):
         _killed_write(path, point)
-        assert len(_temps(tmp_path)) == 1            # each killed write removed the one before
-    (tmp_path / ".f.parquet.ab_9cd0e.fastpq-tmp").write_bytes(b"x")     # tempfile.mkstemp's names, before
-    (tmp_path / ".f.parquet.00000000deadbeef.fastpq-tmp").write_bytes(b"x")
-    keep = [".g.parquet.0123456789abcdef.fastpq-tmp",                  # another file's
-            ".f.parquet.x.0123456789abcdef.fastpq-tmp",                # another file's ("f.parquet.x")
-            ".f.parquet.0123456789abcdefg.fastpq-tmp",                 # not our pattern
+        assert _temps(tmp_path) == [".f.parquet.0.fastpq-tmp"]         # each write removed the one before
+    (tmp_path / ".f.parquet.5.fastpq-tmp").write_bytes(b"x")             # in another slot
+    keep = [".g.parquet.0.fastpq-tmp",                                   # another file's
+            ".f.parquet.x.0.fastpq-tmp",                                 # another file's ("f.parquet.x")
+            ".f.parquet.8.fastpq-tmp", ".f.parquet.0123456789abcdefg.fastpq-tmp",    # not our names
             "f.parquet.sentinel"]
     for name in keep:
         (tmp_path / name).write_bytes(b"keep")
-    os.symlink("f.parquet.sentinel", tmp_path / ".f.parquet.fedcba9876543210.fastpq-tmp")
-    keep.append(".f.parquet.fedcba9876543210.fastpq-tmp")              # a symlink: not ours
-    orphans = [n for n in _temps(tmp_path) if n not in keep]
-    assert len(orphans) == 3
-    if then == "write":
-        fastpq.write(path, _df(0, 4))
-    else:
-        assert fastpq.repair(path) == "clean; removed 3 orphaned temporary files"
+    os.symlink("f.parquet.sentinel", tmp_path / ".f.parquet.1.fastpq-tmp")
+    keep.append(".f.parquet.1.fastpq-tmp")                               # a symlink: not ours
+    listed = [".f.parquet.ab_9cd0e.fastpq-tmp",                          # tempfile.mkstemp's names, before
+              ".f.parquet.00000000deadbeef.fastpq-tmp"]                  # past the 8 slots
+    for name in listed:
+        (tmp_path / name).write_bytes(b"x")
+    fastpq.write(path, _df(0, 4))                                        # the slots: no listing
+    assert sorted(n for n in os.listdir(tmp_path) if n != "f.parquet") == sorted(keep + listed)
+    assert fastpq.repair(path) == "clean; removed 2 orphaned temporary files"
     assert sorted(n for n in os.listdir(tmp_path) if n != "f.parquet") == sorted(keep)
-    assert (tmp_path / "f.parquet.sentinel").read_bytes() == b"keep"
+    assert (tmp_path / "f.parquet.sentinel").read_bytes() == b"keep" and _rows(path) == [0, 1, 2, 3]
 
 
-def test_a_write_in_progress_keeps_its_temporary_file(tmp_path):
+def test_a_write_in_progress_keeps_its_temporary_file(tmp_path, monkeypatch):
     path = str(tmp_path / "f.parquet")
     writer = fastpq.ParquetWriter(path, _df(0, 3))
     writer.write(_df(0, 3))
     live = _temps(tmp_path)
-    assert len(live) == 1
-    fastpq.write(path, _df(100, 2))                  # sweeps: the live one is locked
+    assert live == [".f.parquet.0.fastpq-tmp"]
+    real, taken = os.replace, []
+    monkeypatch.setattr(os, "replace", lambda a, b: taken.append(os.path.basename(a)) or real(a, b))
+    fastpq.write(path, _df(100, 2))                  # sweeps: the live one is locked, slot 1 is used
+    monkeypatch.undo()
+    assert taken == [".f.parquet.1.fastpq-tmp"]
     assert fastpq.repair(path) == "clean"
     assert _temps(tmp_path) == live
     writer.close()
