@@ -61,12 +61,12 @@ def existing(path: str):
         return None
 
 
-def check_writable(path: str, what: str = "fastpq.write") -> None:
+def check_writable(path: str) -> None:
     """PermissionError when ``path`` exists and the caller may not write it (module docstring)."""
     effective = os.access in os.supports_effective_ids
     if os.path.exists(path) and not os.access(path, os.W_OK, effective_ids=effective):
-        raise PermissionError(errno.EACCES, f"permission denied: {what} does not replace a file this user may "
-                                            "not write", path)
+        raise PermissionError(errno.EACCES, "permission denied: fastpq.write does not replace a file this user "
+                                            "may not write", path)
 
 
 def new_file_mode() -> int:
@@ -84,21 +84,29 @@ def new_file_mode() -> int:
 
 
 def copy_owner_and_mode(fd: int, like, mask: int = 0o7777) -> None:
-    """Give the file open as ``fd`` the owner, group and mode (``& mask``) of the stat ``like``,
-    where the process may; never wider (module docstring). ``like`` None: a new file's mode."""
+    """Give the file open as ``fd`` (created ``0o600``) the owner, group and mode (``& mask``)
+    of the stat ``like``, where the process may; never wider (module docstring). ``like``
+    None: a new file's mode. A file system that refuses owners or modes leaves it ``0o600``."""
     if like is None:
-        os.fchmod(fd, new_file_mode() & mask)
+        _chmod(fd, new_file_mode() & mask)
         return
     mode = stat.S_IMODE(like.st_mode) & mask
     for uid in (like.st_uid, -1):            # the owner needs root; the group, membership
         try:
             os.fchown(fd, uid, like.st_gid)
             break
-        except PermissionError:
+        except OSError:
             continue
     if os.fstat(fd).st_gid != like.st_gid:   # another group: it gets only what others had
         mode = (mode & ~0o070) | ((mode >> 3) & mode & 0o007) << 3
-    os.fchmod(fd, mode)
+    _chmod(fd, mode)
+
+
+def _chmod(fd: int, mode: int) -> None:
+    try:
+        os.fchmod(fd, mode)
+    except OSError:
+        pass
 
 
 # ---------------------------------------------------------------- temporary files
