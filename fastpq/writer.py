@@ -17,16 +17,20 @@ Layers of a write, each reusable on its own (appends and datasets build on them)
   file in the same directory, flushed and fsynced, and renamed over the target
   only once complete: a failure (or a kill) never leaves a partial file under
   the target name, and never touches an existing target before the rename.
-  A kill can leave the temporary file (``.<name>.<random>.fastpq-tmp``) behind.
+  A symlink is written through (its target is replaced), a target the caller
+  may not write is refused (``PermissionError``), the replacement keeps the
+  target's mode and, where permitted, its owner and group; a kill can leave
+  the temporary file (``.<name>.<random>.fastpq-tmp``) behind, and the next
+  write of that path or ``fastpq.repair(path)`` removes it (``fastpq.localfs``).
   fsspec URLs are written to their final path directly (object stores have no
   atomic rename); file-like objects are written as they are.
 """
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 
+from . import localfs
 from ._thrift import ColumnOrder, Encoding, FileMetaData, RowGroup, SortingColumn, TypeDefinedOrder
 from .column.writer import ColumnOptions, write_column_chunk
 from .format import compression as codecs
@@ -291,19 +295,6 @@ def resolve_sorting_columns(plan, spec) -> list | None:
 
 # ---------------------------------------------------------------- targets
 
-def _umask() -> int:
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 class AtomicTarget:
     """An open binary file for a new Parquet file; ``commit`` publishes it, ``abort``
     removes it (see the module docstring)."""
@@ -326,9 +317,16 @@ class AtomicTarget:
         if not overwrite and os.path.exists(self.path):
             raise FileExistsError(f"{self.path} exists and overwrite=False")
         self.overwrite = overwrite
-        folder, base = os.path.split(os.path.abspath(self.path))
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".fastpq-tmp", dir=folder)
-        os.chmod(self.tmp, 0o666 & ~_umask())
+        self.real = localfs.resolve_target(os.path.abspath(self.path))     # through symlinks
+        localfs.check_writable(self.real)
+        localfs.sweep_orphans(self.real)
+        fd, self.tmp = localfs.create_temp(self.real)
+        try:
+            localfs.copy_owner_and_mode(fd, localfs.existing(self.real))
+        except BaseException:
+            os.close(fd)
+            os.unlink(self.tmp)
+            raise
         self.f = os.fdopen(fd, "wb", buffering=1 << 16)
 
     def commit(self) -> None:
@@ -340,16 +338,18 @@ class AtomicTarget:
             return
         self.f.flush()
         os.fsync(self.f.fileno())
-        self.f.close()
-        if self.overwrite:
-            os.replace(self.tmp, self.path)
-        else:
-            try:
-                os.link(self.tmp, self.path)      # fails if the target appeared meanwhile
-            finally:
-                os.unlink(self.tmp)
+        try:                                      # the temporary file stays locked until renamed
+            if self.overwrite:
+                os.replace(self.tmp, self.real)
+            else:
+                try:
+                    os.link(self.tmp, self.real)  # fails if the target appeared meanwhile
+                finally:
+                    os.unlink(self.tmp)
+        finally:
+            self.f.close()
         self.tmp = None
-        fsync_dir(os.path.dirname(os.path.abspath(self.path)))
+        fsync_dir(os.path.dirname(self.real))
 
     def abort(self) -> None:
         if not self._own:

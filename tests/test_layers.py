@@ -13,7 +13,7 @@ LAYERS = {
     "format": 1,
     "column": 2,
     "frame": 3,
-    "file": 4, "chunk_read": 4, "reading": 4, "nested_reading": 4, "api": 6, "writer": 4, "io": 4, "append": 4, "verify": 4,
+    "file": 4, "chunk_read": 4, "reading": 4, "nested_reading": 4, "api": 6, "writer": 4, "io": 4, "append": 4, "verify": 4, "localfs": 4,
     "dataset": 5,
     "dask": 6, "cli": 6, "cli_text": 6, "__init__": 6, "__main__": 6,
 }

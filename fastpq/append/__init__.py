@@ -17,10 +17,13 @@ the *tail* and where the footer starts ``data_end``. An append:
    checks the DataFrame against it, then encodes the first new row group in
    memory. A mismatch raises ``SchemaMismatchError`` here: nothing has been
    written;
-3. writes the journal ``.<name>.fastpq-journal`` next to the file: magic,
-   version, the file's device and inode, a CRC of its first and last 4 KiB
-   before ``data_end``, ``data_end``, the old size, **a copy of the old tail**,
-   and a CRC over all of it; fsyncs it and the directory;
+3. writes the journal ``.<name>.fastpq-journal`` beside the file (the real
+   file: a symlink is written through) with the file's mode and, where
+   permitted, its owner and group (it holds the footer and its statistics):
+   magic, version, the old size, ``data_end``, a **content digest** (BLAKE2b
+   of 16 blocks of 4 KiB spread over the bytes before ``data_end``, first and
+   last included: ``journal.py``), **a copy of the old tail**, and a CRC over
+   all of it; fsyncs it and the directory;
 4. writes the new row groups (and page indexes) at ``data_end``,
    **overwriting the old tail**, and fsyncs the file;
 5. builds the new footer (old row groups spliced as raw bytes, new ones
@@ -37,17 +40,41 @@ Any exception (disk full, a conversion error in a later row group,
 KeyboardInterrupt) rolls back in process: truncate to ``data_end``, write
 the journaled old tail back, fsync, remove the journal, re-raise.
 
-Recovery, after a kill at any instant: a journal whose first record is torn
-(bad CRC) was never fsynced, so the file was not touched yet: remove it. A
-journal that names another file (inode or fingerprint differ: the path was
-replaced since) is stale: remove it. A complete commit record whose size and
-tail CRC match the file means the append finished: remove the journal (new
-state). Anything else: truncate to ``data_end`` and write the old tail back
-(old state). Recovery runs under the lock on the next append and in
-``fastpq.repair(path)``; ``ParquetFile`` does it read-only (``local_footer``):
-it takes the old footer from the journal, or the new one when the commit
-record matches, and writes nothing. Row group data below ``data_end`` is
-never modified, so a reader holding either footer reads consistent rows.
+Recovery: the journal names its file by content, never by inode
+----------------------------------------------------------------
+A file and its journal may be copied (``cp -a``), restored from a backup,
+moved to another disk: the inode changes, the content does not. A crashed
+file may also be rewritten in place by another tool: the inode stays, the
+content changes. So a journal applies only to a file whose bytes before
+``data_end`` have its digest, and whose end is not a complete footer of
+another file. Its verdict (``journal.classify``) decides, on the next append
+and in ``fastpq.repair(path)`` (under the lock):
+
+* the commit record matches the file's end (NEW): the append finished;
+  remove the journal;
+* the content matches and the file ends with the old tail or with no
+  complete footer (OLD: interrupted, on this file or on a copy of it):
+  truncate to ``data_end``, write the old tail back, fsync, check that the
+  file now reads, remove the journal;
+* the content matches but the file ends with another complete footer
+  (FOREIGN), or the content does not match and the file is a complete Parquet
+  file as it stands (MISMATCH): the journal is stale. It is **set aside**, not
+  deleted: renamed ``.<name>.fastpq-journal.stale-<time>``; the file is left
+  as it is;
+* the first record is torn (TORN: the process died while writing it, before
+  the file was touched) and the file reads as it stands: remove it;
+* otherwise the file cannot be read without a journal and this one does not
+  apply to it (a copy cut short, a truncated file, the wrong journal): both
+  stay as they are and ``CorruptFileError`` says so. A file that reads
+  without a journal but not as Parquet is an error too: ``repair`` never
+  reports success on a file no reader can open.
+
+``ParquetFile`` decides the same way read-only (``local_footer``), writing
+nothing: OLD reads the old footer from the journal, NEW, FOREIGN and a
+stale or torn journal beside a complete file read the file as it stands,
+and the rest raise ``CorruptFileError`` naming the journal. Row group data
+below ``data_end`` is never modified, so a reader holding either footer
+reads consistent rows.
 
 Why the old tail goes into the journal instead of leaving the old footer in
 place as dead bytes after which the new row groups are written: with dead
@@ -64,29 +91,23 @@ Parquet file"-style errors. They never see a mix of old and new rows.
 
 Limits: ``flock`` is advisory and is not reliable on some network file
 systems; object stores cannot modify a file (appending there raises
-``UnsupportedFeatureError``: write a dataset instead).
+``UnsupportedFeatureError``: write a dataset instead). A file renamed
+without its journal loses it (the journal's name follows the file's).
 """
 from __future__ import annotations
 
 import io
 import os
 import struct
+import time
 import zlib
-from dataclasses import dataclass
 
+from .. import localfs
 from ..errors import CorruptFileError, UnsupportedFeatureError
 from ..format.footer import MAGIC, footer_bytes, read_footer_bytes
+from .journal import JOURNAL_SUFFIX, MISMATCH, NEW, OLD, TORN, Journal, classify, complete_footer
 from .schema import check_frame, check_names, footer_for_append, plan_for, updated_key_value
 
-JOURNAL_SUFFIX = ".fastpq-journal"
-_MAGIC = b"FPQJRNL1"
-_COMMIT_MAGIC = b"FPQCMT01"
-_VERSION = 1
-_HEAD = struct.Struct("<8sIIQQQQII")   # magic, version, flags, dev, ino, old size, data_end, fingerprint, tail length
-_COMMIT = struct.Struct("<8sQQI")      # magic, new size, new tail start, new tail CRC
-_CRC = struct.Struct("<I")
-_BLOCK = 4096                          # the commit record starts in a block of its own
-_FINGERPRINT = 4096
 _READER_RETRIES = 5
 
 
@@ -120,6 +141,9 @@ class DiskOps:
         except FileNotFoundError:
             pass
 
+    def rename(self, src: str, dst: str) -> None:
+        os.rename(src, dst)
+
     def fsync_dir(self, folder: str) -> None:
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -129,11 +153,14 @@ class DiskOps:
         finally:
             os.close(fd)
 
-    def write_file(self, path: str, data: bytes, offset: int = 0, create: bool = True) -> None:
-        """Write ``data`` at ``offset`` of ``path`` (created/truncated when ``create``), fsynced."""
+    def write_file(self, path: str, data: bytes, offset: int = 0, create: bool = True, like=None) -> None:
+        """Write ``data`` at ``offset`` of ``path``, fsynced. ``create``: created or truncated first,
+        with the owner and mode of the stat ``like`` (the file it journals), never wider."""
         flags = os.O_WRONLY | (os.O_CREAT | os.O_TRUNC if create else 0)
-        fd = os.open(path, flags, 0o644)
+        fd = os.open(path, flags, 0o600)
         try:
+            if create:
+                localfs.copy_owner_and_mode(fd, like, 0o666)
             self.pwrite(fd, data, offset)
             self.fsync(fd)
         finally:
@@ -141,77 +168,6 @@ class DiskOps:
 
 
 OPS = DiskOps()
-
-
-# ---------------------------------------------------------------- the journal
-
-@dataclass
-class Journal:
-    dev: int
-    ino: int
-    old_size: int
-    data_end: int
-    fingerprint: int
-    tail: bytes                       # the old footer + its length + PAR1
-    commit: tuple | None = None       # (new size, new tail start, new tail CRC)
-
-    def record(self) -> bytes:
-        head = _HEAD.pack(_MAGIC, _VERSION, 0, self.dev, self.ino, self.old_size, self.data_end,
-                          self.fingerprint, len(self.tail))
-        crc = zlib.crc32(self.tail, zlib.crc32(head))
-        size = len(head) + len(self.tail) + 4
-        return b"".join((head, self.tail, _CRC.pack(crc), b"\0" * (-size % _BLOCK)))
-
-    @staticmethod
-    def commit_record(new_size: int, tail_start: int, tail_crc: int) -> bytes:
-        body = _COMMIT.pack(_COMMIT_MAGIC, new_size, tail_start, tail_crc)
-        return body + _CRC.pack(zlib.crc32(body))
-
-    @classmethod
-    def decode(cls, raw: bytes) -> "Journal | None":
-        """The journal in ``raw``, or None when its first record is torn (never fsynced)."""
-        if len(raw) < _HEAD.size + _CRC.size or raw[:8] != _MAGIC:
-            return None
-        magic, version, _flags, dev, ino, old_size, data_end, fp, tail_len = _HEAD.unpack_from(raw)
-        if version != _VERSION:
-            raise UnsupportedFeatureError(f"append journal of version {version}: written by a newer fastpq")
-        end = _HEAD.size + tail_len
-        if end + 4 > len(raw) or _CRC.unpack_from(raw, end)[0] != zlib.crc32(raw[:end]):
-            return None
-        journal = cls(dev, ino, old_size, data_end, fp, raw[_HEAD.size:end])
-        at = end + 4 + (-(end + 4) % _BLOCK)
-        rec = raw[at:at + _COMMIT.size + 4]
-        if len(rec) == _COMMIT.size + 4 and rec[:8] == _COMMIT_MAGIC and \
-                _CRC.unpack_from(rec, _COMMIT.size)[0] == zlib.crc32(rec[:_COMMIT.size]):
-            journal.commit = _COMMIT.unpack_from(rec)[1:]
-        return journal
-
-    def belongs_to(self, f, st) -> bool:
-        """Whether this journal was written for the open file ``f`` (not for a file since replaced)."""
-        return (st.st_dev, st.st_ino) == (self.dev, self.ino) and st.st_size >= self.data_end and \
-            fingerprint(f, self.data_end) == self.fingerprint
-
-    def new_tail(self, f, size: int) -> bytes | None:
-        """The new tail when the committed append is complete in ``f`` (of ``size`` bytes), else None."""
-        if self.commit is None:
-            return None
-        new_size, start, crc = self.commit
-        if size != new_size or not self.data_end <= start < new_size:
-            return None
-        data = _pread(f, start, new_size - start)
-        return data if zlib.crc32(data) == crc and data.endswith(MAGIC) else None
-
-
-def fingerprint(f, data_end: int) -> int:
-    """CRC of the first and last 4 KiB before ``data_end``: identifies the file's contents."""
-    head = _pread(f, 0, min(_FINGERPRINT, data_end))
-    start = max(0, data_end - _FINGERPRINT)
-    return zlib.crc32(_pread(f, start, data_end - start), zlib.crc32(head))
-
-
-def _pread(f, offset: int, n: int) -> bytes:
-    f.seek(offset)
-    return f.read(n)
 
 
 def _read_journal(jpath: str) -> bytes | None:
@@ -222,6 +178,15 @@ def _read_journal(jpath: str) -> bytes | None:
         return None
 
 
+def _unusable(path: str, jpath: str, state: str, problem) -> str:
+    why = ("is incomplete (cut short while it was written or copied)" if state == TORN else
+           "does not describe it (the file was rewritten, truncated or copied incompletely since the append "
+           "the journal records, or the journal belongs to another file)")
+    return (f"{path} cannot be read as it stands ({problem}), and its append journal {jpath} {why}; fastpq "
+            "leaves both as they are: put back the file the journal was written for (with the journal beside "
+            "it) and run fastpq.repair, or remove the journal once the file is restored otherwise")
+
+
 # ---------------------------------------------------------------- readers
 
 def local_footer(path: str, f, name=None) -> tuple[int, bytes]:
@@ -229,18 +194,24 @@ def local_footer(path: str, f, name=None) -> tuple[int, bytes]:
 
     ``ParquetFile`` calls this: one ``stat`` of the journal path when there is
     none. With a journal (an append running, or interrupted by a crash) the
-    footer is the journaled old one, or the new one once the commit record
-    matches the file; nothing is written. The no-journal read is checked like a
-    seqlock (no journal and the same size and mtime after the read), so an
-    append starting meanwhile is retried rather than read half-written.
+    journal's verdict decides (module docstring): the journaled old footer
+    (OLD), or the file as it stands; nothing is written. Each read is checked
+    like a seqlock (the same journal, and without one the same size and mtime,
+    after the read), so an append starting or ending meanwhile is retried
+    rather than read half-written.
     """
     jpath = journal_path(path)
     for attempt in range(_READER_RETRIES):
-        journal_sig = _signature(jpath)
+        journal_sig, state = _signature(jpath), None
         if journal_sig is not None:
-            view = _journal_view(jpath, f)
-            if view is not None:
-                return view
+            raw = _read_journal(jpath)
+            if raw is not None:
+                try:
+                    state, journal = classify(raw, f, os.fstat(f.fileno()).st_size, name)
+                except UnsupportedFeatureError:     # a newer fastpq's: the file as it stands, if it reads
+                    state = MISMATCH
+                if state == OLD and _signature(jpath) == journal_sig:
+                    return journal.old_size, journal.old_footer
         before = os.fstat(f.fileno())
         try:
             footer, error = read_footer_bytes(f, before.st_size, name), None
@@ -250,6 +221,8 @@ def local_footer(path: str, f, name=None) -> tuple[int, bytes]:
         steady = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns) and \
             _signature(jpath) == journal_sig
         if steady or attempt == _READER_RETRIES - 1:
+            if error is not None and state in (TORN, MISMATCH):
+                raise CorruptFileError(_unusable(name or path, jpath, state, error), path=name or path) from error
             if error is not None:
                 raise error
             return before.st_size, footer
@@ -262,20 +235,6 @@ def _signature(path: str):
     except FileNotFoundError:
         return None
     return st.st_ino, st.st_size, st.st_mtime_ns
-
-
-def _journal_view(jpath: str, f) -> tuple[int, bytes] | None:
-    raw = _read_journal(jpath)
-    if raw is None:
-        return None
-    journal = Journal.decode(raw)
-    st = os.fstat(f.fileno())
-    if journal is None or not journal.belongs_to(f, st):
-        return None
-    tail = journal.new_tail(f, st.st_size)
-    if tail is not None:
-        return st.st_size, tail[:-8]
-    return journal.old_size, journal.tail[:-8]
 
 
 # ---------------------------------------------------------------- recovery (writers)
@@ -310,26 +269,33 @@ def _lock_current(fd: int, path: str) -> int:
 
 
 def _recover(fd: int, f, path: str) -> str:
-    """Bring the locked file back to a committed state; returns what was done."""
+    """Bring the locked file back to a committed state (module docstring); returns what was done."""
     jpath = journal_path(path)
     raw = _read_journal(jpath)
     if raw is None:
         return "clean"
-    journal = Journal.decode(raw)
-    st = os.fstat(fd)
-    if journal is None or not journal.belongs_to(f, st):
-        if journal is not None and (st.st_dev, st.st_ino) == (journal.dev, journal.ino) and \
-                st.st_size < journal.data_end:
-            raise CorruptFileError(f"{path} is shorter ({st.st_size} bytes) than its append journal says "
-                                   f"({journal.data_end}); the journal {jpath} is kept", path=path)
-        _drop(jpath)
-        return "removed a stale journal"
-    if journal.new_tail(f, st.st_size) is not None:
+    size = os.fstat(fd).st_size
+    state, journal = classify(raw, f, size, path)
+    if state == NEW:
         _drop(jpath)
         return "completed the interrupted append"
-    _restore(fd, journal)
-    _drop(jpath)
-    return "rolled back the interrupted append"
+    if state == OLD:
+        _restore(fd, journal)
+        try:                                          # never drop the journal of a file that does not read
+            complete_footer(f, journal.old_size, path)
+        except CorruptFileError as exc:
+            raise CorruptFileError(f"{path} does not read even with the old footer from its append journal "
+                                   f"({exc}); the journal {jpath} stays", path=path) from exc
+        _drop(jpath)
+        return "rolled back the interrupted append"
+    try:
+        complete_footer(f, size, path)
+    except CorruptFileError as exc:
+        raise CorruptFileError(_unusable(path, jpath, state, exc), path=path) from exc
+    if state == TORN:
+        _drop(jpath)
+        return "removed an incomplete journal (the file was not touched)"
+    return f"set aside a stale journal as {os.path.basename(_set_aside(jpath))}"
 
 
 def _restore(fd: int, journal: Journal) -> None:
@@ -343,17 +309,51 @@ def _drop(jpath: str) -> None:
     OPS.fsync_dir(os.path.dirname(jpath))
 
 
+def _set_aside(jpath: str) -> str:
+    """Rename a journal that does not apply to ``<journal>.stale-<time>`` (never over another)."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    aside, n = f"{jpath}.stale-{stamp}", 1
+    while os.path.lexists(aside):
+        n += 1
+        aside = f"{jpath}.stale-{stamp}-{n}"
+    OPS.rename(jpath, aside)
+    OPS.fsync_dir(os.path.dirname(jpath))
+    return aside
+
+
 def repair_file(path) -> str:
-    """Recover an interrupted append of the local file ``path`` (waits for a running
-    append to finish). Returns 'clean', 'completed the interrupted append', 'rolled
-    back the interrupted append' or 'removed a stale journal'."""
+    """Recover an interrupted append of the local file ``path`` (waits for a running append
+    to finish) and remove the temporary files killed writes of it left. Returns what was done:
+    'clean', 'completed the interrupted append', 'rolled back the interrupted append',
+    'set aside a stale journal as <name>', 'removed an incomplete journal ...', with
+    '; removed N orphaned temporary file(s)' after it when there were some.
+    CorruptFileError when the file, after all this, is not a Parquet file a reader can open.
+    """
     path = local_path(path)
-    fd = _lock_current(os.open(path, os.O_RDWR), path)
+    swept = localfs.sweep_orphans(localfs.resolve_target(os.path.abspath(path)), listing=True)
+    note = f"removed {swept} orphaned temporary file{'s' if swept != 1 else ''}" if swept else ""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        if os.path.lexists(journal_path(path)):
+            raise CorruptFileError(f"{path} does not exist, but its append journal {journal_path(path)} does: "
+                                   "fastpq leaves the journal as it is", path=path) from None
+        if note:
+            return note
+        raise
+    fd = _lock_current(fd, path)
     try:
         with open(fd, "rb", buffering=0, closefd=False) as f:
-            return _recover(fd, f, path)
+            done = _recover(fd, f, path)
+            try:
+                complete_footer(f, os.fstat(fd).st_size, path)
+            except CorruptFileError as exc:
+                raise CorruptFileError(f"{path} is not a Parquet file a reader can open ({exc}), and there is no "
+                                       "append journal to restore it from: repair left it as it is",
+                                       path=path) from exc
     finally:
         os.close(fd)
+    return f"{done}; {note}" if note else done
 
 
 def local_path(path, storage_options=None) -> str:
@@ -467,13 +467,12 @@ class _Append:
         return sink.getbuffer(), result
 
     def _begin(self) -> None:
-        st = os.fstat(self.fd)
         tail = b"".join((self.footer, struct.pack("<I", len(self.footer)), MAGIC))
-        self.journal = Journal(st.st_dev, st.st_ino, self.size, self.data_end, fingerprint(self.f, self.data_end), tail)
+        self.journal = Journal.of(self.f, self.data_end, tail)
         jpath = journal_path(self.path)
         self._record = self.journal.record()
         try:
-            OPS.write_file(jpath, self._record)
+            OPS.write_file(jpath, self._record, like=os.fstat(self.fd))
             OPS.fsync_dir(os.path.dirname(jpath))
         except BaseException:
             self.journal = None        # the file is untouched: only the journal goes

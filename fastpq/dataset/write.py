@@ -112,8 +112,10 @@ def _is_directory(path, storage_options) -> bool:
 
 
 def repair(path, storage_options=None) -> str:
-    """Finish or roll back an interrupted append: of a local file (``fastpq.append``) or
-    of a dataset directory (this module). Returns what was done ('clean' if nothing)."""
+    """Finish or roll back an interrupted append: of a local file (``fastpq.append``: also
+    removes the temporary files killed writes of it left, and raises CorruptFileError rather
+    than report success on a file no reader can open) or of a dataset directory (this
+    module). Returns what was done ('clean' if nothing)."""
     store = Store(path, storage_options)
     if store.is_dir():
         with store.lock():

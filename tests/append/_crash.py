@@ -1,8 +1,13 @@
-"""Crash machinery shared by the crash tests: counting/killing disk operations, scenarios."""
+"""Crash machinery shared by the crash tests: counting/killing disk operations, scenarios,
+and what may happen to a crashed file afterwards (copied, moved, restored, rewritten)."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import tarfile
+
+import numpy as np
 
 import fastpq
 from fastpq import append as append_mod
@@ -46,8 +51,22 @@ class KillAt(append_mod.DiskOps):
         self._step("unlink")
         super().unlink(path)
 
+    def rename(self, src, dst):
+        self._step("rename")
+        super().rename(src, dst)
+
     def fsync_dir(self, folder):
         self._step("fsync_dir")
+
+
+class NoSync(append_mod.DiskOps):
+    """Disk operations without fsyncs: where no power is cut, they only cost time."""
+
+    def fsync(self, fd):
+        pass
+
+    def fsync_dir(self, folder):
+        pass
 
 
 def in_child(action, ops) -> str:
@@ -105,15 +124,7 @@ class Scenario:
 
     def state(self) -> str:
         """'old' or 'new', as fastpq reads the file (fails on anything else)."""
-        before = (sha256(self.path), _journal_bytes(self.journal))
-        got = canon(read_fastpq(self.path))
-        assert (sha256(self.path), _journal_bytes(self.journal)) == before, "reading wrote to the file"
-        if got.equals(self.old):
-            return "old"
-        if got.equals(self.new_frames):
-            return "new"
-        raise AssertionError(f"fastpq read {len(got)} rows: neither the old ({len(self.old)}) nor the new "
-                             f"({len(self.new_frames)}) contents")
+        return _read_state(self, self.path)
 
     def check_repaired(self, state: str) -> None:
         fastpq.repair(self.path)
@@ -127,3 +138,118 @@ def _journal_bytes(path):
             return f.read()
     except FileNotFoundError:
         return None
+
+
+# ---------------------------------------------------------------- after the kill
+
+AFTERMATHS = ("copy", "move", "restore", "pyarrow", "duckdb", "polars")
+OTHER_ROWS = np.arange(5000, dtype="int64") * 7 + 3          # what another tool writes over the file
+
+
+class Crashed:
+    """The bytes a kill (or power cut) left: the file and its journal (None: no journal)."""
+
+    def __init__(self, scenario, state: str):
+        with open(scenario.path, "rb") as f:
+            self.data = f.read()
+        self.journal = _journal_bytes(scenario.journal)
+        self.name, self.state = os.path.basename(scenario.path), state
+
+
+def aftermath(scenario, crashed: Crashed, what: str, workdir) -> str:
+    """Lay ``crashed`` out in a directory of its own, then ``what`` (AFTERMATHS) happens to it:
+    the directory is copied (new inodes), moved to another directory, or archived and restored
+    from the archive; or another tool rewrites the file in place. Then fastpq must read
+    exactly the old, the new or the other tool's rows, without writing anything, and after
+    ``fastpq.repair`` pyarrow too, with the journal applied, finished or set aside (never
+    lost). Returns what fastpq read: 'old', 'new' or 'other'."""
+    import fastpq
+    from fastpq.append.journal import Journal
+
+    src = os.path.join(workdir, "src")
+    os.makedirs(src)
+    path = os.path.join(src, crashed.name)
+    with open(path, "wb") as f:
+        f.write(crashed.data)
+    journal = append_mod.journal_path(path)
+    if crashed.journal is not None:
+        with open(journal, "wb") as f:
+            f.write(crashed.journal)
+    inode = os.stat(path).st_ino
+    if what in ("copy", "move", "restore"):
+        path = _relocate(src, workdir, crashed.name, what)
+        if what != "restore":                           # (the restored file may reuse a freed inode)
+            assert (os.stat(path).st_ino == inode) == (what == "move"), what
+        assert _read_state(scenario, path) == crashed.state, what
+        fastpq.repair(path)
+        assert not os.path.exists(append_mod.journal_path(path))
+        assert sha256(path) == (scenario.base_sha if crashed.state == "old" else scenario.new_sha), what
+        assert canon(read_pyarrow(path)).equals(scenario.old if crashed.state == "old" else scenario.new_frames)
+        return crashed.state
+    _rewrite(path, what)
+    written = sha256(path)
+    assert _read_other(path, "fastpq") == OTHER_ROWS.tolist(), what
+    done = fastpq.repair(path)
+    assert sha256(path) == written and _read_other(path, "pyarrow") == OTHER_ROWS.tolist(), what
+    assert not os.path.exists(journal)
+    if crashed.journal is not None:
+        if Journal.decode(crashed.journal) is None:
+            assert done.startswith("removed an incomplete journal"), done
+        else:
+            aside = os.path.join(src, done.rsplit(" ", 1)[1])
+            assert done.startswith("set aside a stale journal as ") and _journal_bytes(aside) == crashed.journal
+    return "other"
+
+
+def _relocate(src, workdir, name, what) -> str:
+    if what == "copy":                                  # cp -a: new inodes, same bytes and modes
+        shutil.copytree(src, os.path.join(workdir, "copy"), copy_function=shutil.copy2)
+        return os.path.join(workdir, "copy", name)
+    if what == "move":                                  # another directory, same inode
+        os.makedirs(os.path.join(workdir, "elsewhere"))
+        os.rename(src, os.path.join(workdir, "elsewhere", "moved"))
+        return os.path.join(workdir, "elsewhere", "moved", name)
+    archive = os.path.join(workdir, "backup.tar")      # a backup, the original lost, the backup restored
+    with tarfile.open(archive, "w") as tar:
+        tar.add(src, arcname="data")
+    shutil.rmtree(src)
+    with tarfile.open(archive) as tar:
+        tar.extractall(os.path.join(workdir, "restored"), filter="data")
+    return os.path.join(workdir, "restored", "data", name)
+
+
+def _rewrite(path, tool) -> None:
+    if tool == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"x": OTHER_ROWS}), path)
+    elif tool == "duckdb":
+        import duckdb
+
+        duckdb.sql(f"COPY (SELECT range * 7 + 3 AS x FROM range({len(OTHER_ROWS)})) TO '{path}' (FORMAT parquet)")
+    else:
+        import polars as pl
+
+        pl.DataFrame({"x": OTHER_ROWS}).write_parquet(path)
+
+
+def _read_other(path, reader) -> list:
+    import fastpq
+
+    if reader == "fastpq":
+        return fastpq.ParquetFile(path).to_pandas()["x"].tolist()
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).column("x").to_pylist()
+
+
+def _read_state(scenario, path) -> str:
+    journal = append_mod.journal_path(path)
+    before = (sha256(path), _journal_bytes(journal))
+    got = canon(read_fastpq(path))
+    assert (sha256(path), _journal_bytes(journal)) == before, "reading wrote to the file"
+    for state, want in (("old", scenario.old), ("new", scenario.new_frames)):
+        if got.equals(want):
+            return state
+    raise AssertionError(f"fastpq read {len(got)} rows: neither the old nor the new contents")

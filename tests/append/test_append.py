@@ -194,16 +194,21 @@ def test_readers_during_an_append_see_the_old_rows(tmp_path):
     assert ("old", True) in seen and ("new", True) in seen             # both read through the journal
 
 
-def test_stale_journal_is_ignored_and_removed(tmp_path):
-    """A journal left for a file that was since rewritten must not be applied to the new one."""
+def test_stale_journal_is_ignored_and_set_aside(tmp_path):
+    """A journal left for a file that was since rewritten must not be applied to the new one,
+    nor deleted: repair renames it aside."""
     scenario = Scenario(tmp_path, "stale", [frame(i) for i in range(2)], frame(5))
     from tests.append._crash import KillAt, in_child
 
     assert in_child(scenario.append, KillAt(scenario.kinds.index("fsync") + 2, None)) == "killed"
     assert os.path.exists(scenario.journal)
+    saved = open(scenario.journal, "rb").read()
     fastpq.write(scenario.path, frame(40))                 # a rewrite: a new file, a new inode
     assert canon(read_fastpq(scenario.path)).equals(expected([frame(40)]))
-    assert fastpq.repair(scenario.path) == "removed a stale journal"
+    done = fastpq.repair(scenario.path)
+    assert done.startswith("set aside a stale journal as .stale.parquet.fastpq-journal.stale-"), done
+    assert not os.path.exists(scenario.journal)
+    assert open(os.path.join(tmp_path, done.rsplit(" ", 1)[1]), "rb").read() == saved
     assert canon(read_pyarrow(scenario.path)).equals(expected([frame(40)]))
 
 

@@ -12,21 +12,27 @@ write after a fraction of its bytes. After every kill:
   pyarrow and fastpq were checked to read right, once per scenario.
 
 Kills during recovery itself (of a repair, and of the next append, which
-recovers first) are covered too. The total of kill points is asserted so a
-regression in the counting cannot make the test vacuous.
+recovers first) are covered too. So is what may happen to a crashed file
+before anyone repairs it: copied with its journal (new inodes), moved to
+another directory, archived and restored, or rewritten in place by pyarrow,
+duckdb or polars (``_crash.aftermath``). The total of kill points is asserted
+so a regression in the counting cannot make the test vacuous.
 """
 from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import time
+from collections import Counter
 
 import pytest
 
 import fastpq
+from fastpq import append as append_mod
 from fastpq import writer as writer_mod
-from tests.append._crash import KillAt, Scenario, in_child
+from tests.append._crash import AFTERMATHS, Crashed, KillAt, NoSync, Scenario, aftermath, in_child
 from tests.append._helpers import canon, expected, frame, read_fastpq, read_pyarrow
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -75,6 +81,32 @@ def test_kill_at_every_operation_and_inside_writes(scenarios):
     print(f"\nkill points tried: {tried}; fastpq then read the old rows {outcomes['old']} times, "
           f"the new rows {outcomes['new']} times")
     assert tried >= 300 and outcomes["old"] and outcomes["new"]
+
+
+def test_kill_then_copy_move_restore_or_rewrite(scenarios, tmp_path, monkeypatch):
+    """A kill before every disk operation and in the middle of every write; then the crashed
+    file and its journal are copied, moved, restored from an archive, or the file is rewritten
+    in place by another tool: fastpq reads, and pyarrow after repair reads, exactly the old rows,
+    the new rows or the other tool's rows, and no journal is lost."""
+    monkeypatch.setattr(append_mod, "OPS", NoSync())
+    tried, kills, outcomes = 0, 0, Counter()
+    for n, scenario in enumerate(scenarios):
+        points = [(k, None) for k in range(1, len(scenario.kinds) + 2)]
+        if n < 2:                                       # and inside every write (two scenarios: time)
+            points += [(k, 0.5) for k, kind in enumerate(scenario.kinds, 1) if kind == "pwrite"]
+        for at, fraction in points:
+            assert in_child(scenario.append, KillAt(at, fraction)) in ("killed", "done")
+            crashed = Crashed(scenario, scenario.state())
+            scenario.reset()
+            kills += 1
+            for what in AFTERMATHS:
+                workdir = tmp_path / f"case{tried}"
+                outcomes[what, aftermath(scenario, crashed, what, str(workdir))] += 1
+                shutil.rmtree(workdir)
+                tried += 1
+    print(f"\nkill points {kills}, cases {tried}: " + ", ".join(f"{w} -> {s}: {n}" for (w, s), n in sorted(outcomes.items())))
+    assert kills >= 100 and tried == kills * len(AFTERMATHS)
+    assert all(outcomes[what, "old"] and outcomes[what, "new"] for what in ("copy", "move", "restore"))
 
 
 def test_kill_during_recovery(scenarios):

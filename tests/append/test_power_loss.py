@@ -12,16 +12,22 @@ old or the new rows, and repair must give the byte-exact old or new file.
 
 This is what checks the fsync ordering: drop the fsync after the row groups
 and before the commit record, and a kept footer over lost data reads wrong.
+
+Each state a power cut leaves then meets, in turn, one of the aftermaths of
+``_crash.aftermath`` (copied, moved, restored from an archive, rewritten by
+pyarrow, duckdb or polars) in a directory of its own.
 """
 from __future__ import annotations
 
 import os
 import random
+import shutil
+from collections import Counter
 
 import pytest
 
 from fastpq import append as append_mod
-from tests.append._crash import Scenario
+from tests.append._crash import AFTERMATHS, Crashed, Scenario, aftermath
 from tests.append._helpers import frame
 
 SEEDS_PER_POINT = 6
@@ -72,12 +78,12 @@ class PowerLoss(append_mod.DiskOps):
         if self._step():
             self.pending.pop(self._path(fd), None)
 
-    def write_file(self, path, data, offset=0, create=True):
+    def write_file(self, path, data, offset=0, create=True, like=None):
         if self.off:
             return
         if create:
             self.dir_pending.append(("created", path, None))
-        super().write_file(path, data, offset, create)
+        super().write_file(path, data, offset, create, like)
 
     def unlink(self, path):
         if not self._step():
@@ -151,9 +157,9 @@ def scenarios(tmp_path_factory):
     ]
 
 
-def test_power_cut_at_every_operation(scenarios):
+def test_power_cut_at_every_operation(scenarios, tmp_path):
     rng = random.Random(99)
-    tried, outcomes = 0, {"old": 0, "new": 0}
+    tried, outcomes, after = 0, {"old": 0, "new": 0}, Counter()
     for scenario in scenarios:
         for at in range(1, len(scenario.kinds) + 2):
             for _ in range(SEEDS_PER_POINT):
@@ -168,8 +174,14 @@ def test_power_cut_at_every_operation(scenarios):
                 ops.lose()
                 state = scenario.state()
                 outcomes[state] += 1
+                what = AFTERMATHS[tried % len(AFTERMATHS)]
+                workdir = tmp_path / f"case{tried}"
+                after[what, aftermath(scenario, Crashed(scenario, state), what, str(workdir))] += 1
+                shutil.rmtree(workdir)
                 scenario.check_repaired(state)
                 scenario.reset()
                 tried += 1
-    print(f"\npower cuts simulated: {tried}; old rows {outcomes['old']}, new rows {outcomes['new']}")
+    print(f"\npower cuts simulated: {tried}; old rows {outcomes['old']}, new rows {outcomes['new']}; then "
+          + ", ".join(f"{w} -> {s}: {n}" for (w, s), n in sorted(after.items())))
     assert outcomes["old"] and outcomes["new"]
+    assert sum(after.values()) == tried and {w for w, _ in after} == set(AFTERMATHS)
