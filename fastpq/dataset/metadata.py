@@ -10,7 +10,10 @@ groups. The write path (``dataset.write``) keeps both in step with the part
 files; ``merge`` builds them for files written by anyone.
 
 ``Store`` hides whether the root is a local directory (os calls, fsync,
-atomic ``os.replace``) or an fsspec file system. Replacing a small file
+atomic ``os.replace``) or an fsspec file system. Every path it creates,
+replaces or deletes passes ``paths.check_path`` first (inside the root, no
+symbolic link leading out); a file it replaces keeps its mode, a file it
+creates gets the umask's mode, never wider than ``_metadata``'s. Replacing a small file
 atomically (``put_atomic``): local, a temporary file then ``os.replace``;
 object stores (s3, gcs, azure), one PUT, which readers see whole or not at
 all; other fsspec file systems, a temporary file then ``fs.mv`` (atomic on
@@ -20,6 +23,7 @@ servers, a crash during the move can leave a partial file: rebuild it with
 """
 from __future__ import annotations
 
+import errno
 import io
 import os
 import posixpath
@@ -31,7 +35,8 @@ from ..append.schema import describe_leaf, same_leaf
 from ..errors import SchemaMismatchError
 from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
-from ..writer import fsync_dir
+from ..writer import _umask, fsync_dir
+from .paths import check_new_name, check_path, name_limits
 
 METADATA = "_metadata"
 COMMON_METADATA = "_common_metadata"
@@ -70,6 +75,23 @@ class Store:
             return self.root
         return os.path.join(self.root, *rel.split("/")) if self.local else f"{self.root}/{rel}"
 
+    def check(self, rel, where=None, what: str = "path", file: bool = False) -> str:
+        """``rel`` if the dataset may create, replace or (``file``: a file to) delete it
+        (``paths.check_path``, with symbolic links resolved on local roots); else
+        ``CorruptFileError`` naming ``where``."""
+        real_root = os.path.realpath(self.root) if self.local else None
+        return check_path(rel, self.url if where is None else where, what, real_root, file)
+
+    def check_new(self, rel: str) -> str:
+        """``check``, then ``PartitionError`` unless the new path's names fit the file system."""
+        self.check(rel)
+        check_new_name(rel, self.path(rel), name_limits(self.root if self.local else None))
+        return rel
+
+    def target(self, rel: str) -> str:
+        """The path of ``rel`` once ``check`` accepts it."""
+        return self.path(self.check(rel))
+
     # ---------------------------------------------------------------- reading
     def read(self, rel: str) -> bytes | None:
         try:
@@ -106,10 +128,12 @@ class Store:
 
     # ---------------------------------------------------------------- writing
     def makedirs(self, rel: str) -> None:
+        """Make the folder ``rel`` ('' for the root) and its parents."""
+        path = self.target(rel) if rel else self.root
         if self.local:
-            os.makedirs(self.path(rel), exist_ok=True)
+            os.makedirs(path, exist_ok=True)
         else:
-            self.fs.makedirs(self.path(rel), exist_ok=True)
+            self.fs.makedirs(path, exist_ok=True)
 
     def temp_name(self, rel: str) -> str:
         folder, name = posixpath.split(rel)
@@ -117,34 +141,57 @@ class Store:
 
     def put_atomic(self, rel: str, data: bytes) -> None:
         """Replace ``rel`` with ``data``: readers see the old or the new bytes (module docstring)."""
+        final = self.target(rel)
         if self.fs is not None and self.object_store:
-            self.fs.pipe_file(self.path(rel), data)
+            self.fs.pipe_file(final, data)
             return
         tmp = self.temp_name(rel)
         if self.local:
-            path = self.path(tmp)
+            mode = self._mode_for(final)
+            path = self.target(tmp)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
             try:
-                with open(path, "wb") as f:
+                with os.fdopen(fd, "wb") as f:
+                    os.fchmod(f.fileno(), mode)
                     f.write(data)
                     f.flush()
                     os.fsync(f.fileno())
-                os.replace(path, self.path(rel))
+                os.replace(path, final)
             except BaseException:
                 self.remove(tmp)
                 raise
-            fsync_dir(os.path.dirname(self.path(rel)))
+            fsync_dir(os.path.dirname(final))
             return
-        self.fs.pipe_file(self.path(tmp), data)
-        self.fs.mv(self.path(tmp), self.path(rel))
+        self.fs.pipe_file(self.target(tmp), data)
+        self.fs.mv(self.path(tmp), final)
+
+    def _mode_for(self, final: str) -> int:
+        """The mode of a local file about to replace ``final``: its own if it exists, else the
+        umask's, no wider than ``_metadata``'s (the dataset's file mode)."""
+        try:
+            return os.stat(final).st_mode & 0o777
+        except OSError:
+            pass
+        mode = 0o666 & ~_umask()
+        try:
+            return mode & os.stat(self.path(METADATA)).st_mode
+        except OSError:
+            return mode
 
     def remove(self, rel: str) -> None:
+        """Delete the file ``rel``; one that is not there (or whose name no file can have) is
+        already gone."""
+        path = self.path(self.check(rel, file=True))
         try:
             if self.local:
-                os.unlink(self.path(rel))
+                os.unlink(path)
             else:
-                self.fs.rm_file(self.path(rel))
-        except FileNotFoundError:
+                self.fs.rm_file(path)
+        except (FileNotFoundError, NotADirectoryError):
             pass
+        except OSError as e:
+            if e.errno != errno.ENAMETOOLONG:
+                raise
 
     def remove_empty_dirs(self, rels) -> None:
         """Remove the (now empty) directories of ``rels``, deepest first (local only:
@@ -154,7 +201,7 @@ class Store:
         folders = {posixpath.dirname(r) for r in rels}
         for folder in sorted({a for f in folders for a in _ancestors(f)}, key=len, reverse=True):
             try:
-                os.rmdir(self.path(folder))
+                os.rmdir(self.target(folder))
             except OSError:
                 pass
 
@@ -293,6 +340,7 @@ def merge(files_or_dir, root=None, storage_options=None, filesystem=None) -> str
         rels = [r if root is None else _relative(store, inner.path(r)) for r in inner.data_files()]
     if not rels:
         raise FileNotFoundError(f"no Parquet files to merge under {store.url}")
+    rels = [check_path(rel, store.url, "file") for rel in rels]       # what _metadata may name
     from .write import recover
 
     with store.lock():
@@ -324,8 +372,6 @@ def _relative(store: Store, path: str) -> str:
         if not inner.startswith(base):
             raise ValueError(f"{path} is not under the dataset root {store.url}")
         rel = inner[len(base):]
-    if rel.startswith("../"):
-        raise ValueError(f"{path} is not under the dataset root {store.url}")
     return rel
 
 
