@@ -27,12 +27,13 @@ import errno
 import io
 import os
 import posixpath
+import stat
 import uuid
 from contextlib import contextmanager
 
 from .._thrift import FileMetaData
 from ..append.schema import describe_leaf, same_leaf
-from ..errors import SchemaMismatchError
+from ..errors import CorruptFileError, SchemaMismatchError
 from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
 from ..writer import _umask, fsync_dir
@@ -96,7 +97,7 @@ class Store:
     def read(self, rel: str) -> bytes | None:
         try:
             if self.local:
-                with open(self.path(rel), "rb") as f:
+                with open_regular(self.path(rel)) as f:
                     return f.read()
             return self.fs.cat_file(self.path(rel))
         except FileNotFoundError:
@@ -141,7 +142,7 @@ class Store:
 
     def put_atomic(self, rel: str, data: bytes) -> None:
         """Replace ``rel`` with ``data``: readers see the old or the new bytes (module docstring)."""
-        final = self.target(rel)
+        final = self.path(self.check(rel, file=True))
         if self.fs is not None and self.object_store:
             self.fs.pipe_file(final, data)
             return
@@ -222,6 +223,16 @@ class Store:
             os.close(fd)
 
 
+def open_regular(path: str):
+    """``path`` opened for reading if it is a regular file; ``CorruptFileError`` for a
+    directory, a FIFO (whose open would wait for a writer forever) or a device."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise CorruptFileError("is not a regular file (a directory, FIFO or device)", path=path)
+    return os.fdopen(fd, "rb")
+
+
 def _ancestors(folder: str) -> list:
     out = []
     while folder:
@@ -258,7 +269,7 @@ def read_footer(store: Store, rel: str) -> FileMetaData:
     """The footer of the part file ``rel`` (one or two reads of its tail)."""
     if store.local:
         path = store.path(rel)
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             return parse_file_metadata(read_footer_bytes(f, os.fstat(f.fileno()).st_size, path), path)
     path = store.path(rel)
     with store.fs.open(path, "rb") as f:

@@ -37,7 +37,7 @@ def build_template(folder) -> str:
         f.write(b"sentinel: must survive")
     with open(os.path.join(base, "outside", "sub", "deeper", "note.txt"), "wb") as f:
         f.write(b"sentinel tree")
-    table = pa.table({"v": pa.array([7, 8], pa.int64())})
+    table = pa.table({"v": [7, 8]}, schema=pa.schema([pa.field("v", pa.int64(), nullable=False)]))  # as the dataset
     pq.write_table(table, os.path.join(base, "victim.parquet"))
     pq.write_table(table, os.path.join(base, "outside", "sub", "deep.parquet"))
     fastpq.write(os.path.join(base, "ds"), OLD, file_scheme="hive", partition_on=["k"])
