@@ -70,6 +70,7 @@ class Store:
             self.fs = None
             root = os.path.abspath(root[len("file://"):] if root.startswith("file://") else root)
         self.root = root.rstrip("/") if not self.local else root
+        self._real_root = None
 
     def path(self, rel: str) -> str:
         if not rel:
@@ -80,8 +81,9 @@ class Store:
         """``rel`` if the dataset may create, replace or (``file``: a file to) delete it
         (``paths.check_path``, with symbolic links resolved on local roots); else
         ``CorruptFileError`` naming ``where``."""
-        real_root = os.path.realpath(self.root) if self.local else None
-        return check_path(rel, self.url if where is None else where, what, real_root, file)
+        if self.local and self._real_root is None:
+            self._real_root = os.path.realpath(self.root)
+        return check_path(rel, self.url if where is None else where, what, self._real_root, file)
 
     def check_new(self, rel: str) -> str:
         """``check``, then ``PartitionError`` unless the new path's names fit the file system."""

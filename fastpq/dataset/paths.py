@@ -63,17 +63,26 @@ def check_path(rel, where, what: str = "path", real_root: str | None = None, fil
     else ``CorruptFileError`` naming ``where`` (the file that named ``rel``, or the root)."""
     reason = problem(rel)
     if reason is None and real_root is not None:
-        reason = _escapes(rel, real_root) or (_not_a_file(os.path.join(real_root, *rel.split("/"))) if file else None)
+        reason = _escapes(rel, real_root)
+        if reason is None and file:
+            reason = _not_a_file(os.path.join(real_root, *rel.split("/")))
     if reason is not None:
         raise CorruptFileError(f"{what} {rel!r} {reason}", path=where)
     return rel
 
 
 def _escapes(rel: str, real_root: str) -> str | None:
-    folder = os.path.realpath(os.path.join(real_root, *rel.split("/")[:-1]))
-    if folder == real_root or folder.startswith(real_root.rstrip(os.sep) + os.sep):
-        return None
-    return f"leaves the dataset directory {real_root} through a symbolic link (to {folder})"
+    """Why the folder of ``rel`` is not under ``real_root``, or None: each folder segment is
+    examined (one lstat), and a link resolved and checked (os.path.realpath of every path
+    costs ~100 us, 5x an unlink)."""
+    folder = real_root
+    for segment in rel.split("/")[:-1]:
+        folder = os.path.join(folder, segment)
+        if os.path.islink(folder):
+            folder = os.path.realpath(folder)
+            if folder != real_root and not folder.startswith(real_root.rstrip(os.sep) + os.sep):
+                return f"leaves the dataset directory {real_root} through a symbolic link (to {folder})"
+    return None
 
 
 def _not_a_file(path: str) -> str | None:

@@ -59,7 +59,6 @@ from ..errors import CorruptFileError, PartitionError, SchemaMismatchError
 from .footers import checked_file_paths, file_paths
 from .metadata import (COMMON_METADATA, METADATA, PARTITIONS_KEY, Store, collect, common_metadata, file_bytes,
                        file_path_of, located, parse_bytes)
-from .paths import problem
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 JOURNAL = "_fastpq_journal"
@@ -440,10 +439,14 @@ def recover(store, sweep: bool = False) -> str:
         _roll_back(store, doomed)
         result = "completed the interrupted write" if forward else "rolled back the interrupted write"
     if store.local and (sweep or raw is not None):
-        temps = [rel for rel in store.files() if _TEMP.search(rel) and problem(rel) is None]
-        for rel in temps:
-            store.remove(rel)
-        if temps and result == "clean":
+        removed = 0
+        for rel in [rel for rel in store.files() if _TEMP.search(rel)]:
+            try:
+                store.remove(rel)
+                removed += 1
+            except CorruptFileError:       # a link, FIFO, ... named like one: not fastpq's, left alone
+                pass
+        if removed and result == "clean":
             result = "removed temporary files"
     return result
 

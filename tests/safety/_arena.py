@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import uuid
 
 import fsspec
@@ -108,13 +109,13 @@ class Arena:
                 if (path == root or path.startswith(root + os.sep)) != inside:
                     continue
                 st = os.lstat(path)
-                if os.path.islink(path):
+                if stat.S_ISLNK(st.st_mode):
                     out[path] = ("link", os.readlink(path))
-                elif os.path.isdir(path):
-                    out[path] = ("dir", oct(st.st_mode))
-                else:
+                elif stat.S_ISREG(st.st_mode):
                     with open(path, "rb") as f:
                         out[path] = ("file", oct(st.st_mode), _digest(f.read()))
+                else:                                   # a directory, a FIFO (never opened)
+                    out[path] = ("other", oct(st.st_mode))
         return out
 
     def close(self) -> None:

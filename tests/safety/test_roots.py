@@ -83,3 +83,18 @@ def test_merge_names_no_file_outside_its_root(local):
     with pytest.raises(ValueError, match="leaves the dataset"):
         fastpq.merge([os.path.join(local.base, "victim.parquet")], root=local.path(""))
     assert len(OPS["read"](local.url)) == 3
+
+
+def test_the_temporary_file_sweep_removes_only_regular_files(local):
+    """``repair`` removes fastpq's leftover temporary files: a link, a FIFO or a directory
+    named like one is left alone (and a link's target with it)."""
+    os.symlink(os.path.join("..", "..", "victim.txt"), local.path("k=a/.evil.parquet.0123456789ab.fastpq-tmp"))
+    os.mkfifo(local.path(".fifo.0123456789ab.fastpq-tmp"))
+    os.mkdir(local.path(".dir.0123456789ab.fastpq-tmp"))
+    with open(local.path("k=b/.part.000001.0123456789ab.parquet.0123456789ab.fastpq-tmp"), "wb") as f:
+        f.write(b"a leftover")
+    outside, inside = local.snapshot(inside=False), local.snapshot(inside=True)
+    assert OPS["repair"](local.url) == "removed temporary files"
+    assert local.snapshot(inside=False) == outside
+    assert set(inside) - set(local.snapshot(inside=True)) == {local.path(
+        "k=b/.part.000001.0123456789ab.parquet.0123456789ab.fastpq-tmp")}
