@@ -12,8 +12,9 @@ files; ``merge`` builds them for files written by anyone.
 ``Store`` hides whether the root is a local directory (os calls, fsync,
 atomic ``os.replace``) or an fsspec file system. Every path it creates,
 replaces or deletes passes ``paths.check_path`` first (inside the root, no
-symbolic link leading out); a file it replaces keeps its mode, a file it
-creates gets the umask's mode, never wider than ``_metadata``'s. Replacing a small file
+symbolic link leading out; deletions and replacements of regular files only);
+a file it replaces keeps its mode (and owner, where it may), a file it creates
+gets the umask's mode, never wider than ``_metadata``'s. Replacing a small file
 atomically (``put_atomic``): local, a temporary file then ``os.replace``;
 object stores (s3, gcs, azure), one PUT, which readers see whole or not at
 all; other fsspec file systems, a temporary file then ``fs.mv`` (atomic on
@@ -31,12 +32,13 @@ import stat
 import uuid
 from contextlib import contextmanager
 
+from .. import localfs
 from .._thrift import FileMetaData
 from ..append.schema import describe_leaf, same_leaf
 from ..errors import CorruptFileError, SchemaMismatchError
 from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
-from ..writer import _umask, fsync_dir
+from ..writer import fsync_dir
 from .paths import check_new_name, check_path, name_limits
 
 METADATA = "_metadata"
@@ -150,12 +152,11 @@ class Store:
             return
         tmp = self.temp_name(rel)
         if self.local:
-            mode = self._mode_for(final)
             path = self.target(tmp)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
             try:
                 with os.fdopen(fd, "wb") as f:
-                    os.fchmod(f.fileno(), mode)
+                    self._keep_mode(f.fileno(), final)
                     f.write(data)
                     f.flush()
                     os.fsync(f.fileno())
@@ -168,18 +169,13 @@ class Store:
         self.fs.pipe_file(self.target(tmp), data)
         self.fs.mv(self.path(tmp), final)
 
-    def _mode_for(self, final: str) -> int:
-        """The mode of a local file about to replace ``final``: its own if it exists, else the
-        umask's, no wider than ``_metadata``'s (the dataset's file mode)."""
-        try:
-            return os.stat(final).st_mode & 0o777
-        except OSError:
-            pass
-        mode = 0o666 & ~_umask()
-        try:
-            return mode & os.stat(self.path(METADATA)).st_mode
-        except OSError:
-            return mode
+    def _keep_mode(self, fd: int, final: str) -> None:
+        """Give the new file ``fd`` that will replace ``final`` its owner, group and mode
+        (``localfs``); when there is no ``final``, the umask's mode, no wider than
+        ``_metadata``'s (the dataset's file mode)."""
+        like = localfs.existing(final)
+        dataset = localfs.existing(self.path(METADATA)) if like is None else None
+        localfs.copy_owner_and_mode(fd, like, 0o7777 if dataset is None else stat.S_IMODE(dataset.st_mode))
 
     def remove(self, rel: str) -> None:
         """Delete the file ``rel``; one that is not there (or whose name no file can have) is
