@@ -14,6 +14,7 @@ from ..file import ParquetFile
 from ..format.footer import TAIL_READ, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
 from ..io import Source
+from .paths import check_path
 
 
 def metadata_files(lst):
@@ -28,11 +29,7 @@ def metadata_files(lst):
     fmd = parse_file_metadata(read_footer_bytes(io.BytesIO(data), len(data), name), name)
     schema = Schema(fmd.schema, name)
     by_file: dict = {}
-    for i, rel in enumerate(file_paths(fmd.row_groups, name)):
-        if not rel:
-            raise CorruptFileError(f"row group {i} names no file (file_path)", path=name)
-        if rel.startswith("/") or "\\" in rel or ".." in rel.split("/"):
-            raise CorruptFileError(f"row group {i}: file_path {rel!r} leaves the dataset directory", path=name)
+    for i, rel in enumerate(checked_file_paths(fmd.row_groups, name)):
         by_file.setdefault(rel, []).append(i)
     files, pfs = [], []
     for rel in sorted(by_file):
@@ -124,6 +121,12 @@ def file_paths(row_groups, name) -> list:
             return paths
         raise CorruptFileError("cannot scan the row groups of _metadata", path=name)
     return [rg.columns[0].file_path if rg.columns else None for rg in row_groups]
+
+
+def checked_file_paths(row_groups, name) -> list:
+    """``file_paths``, each a dataset-relative path (``paths.check_path``: else
+    ``CorruptFileError`` naming the file ``name``, e.g. a ``_metadata``)."""
+    return [check_path(rel, name, f"row group {i}: file_path") for i, rel in enumerate(file_paths(row_groups, name))]
 
 
 def read_all(fs, path: str) -> bytes:

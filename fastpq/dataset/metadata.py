@@ -10,7 +10,11 @@ groups. The write path (``dataset.write``) keeps both in step with the part
 files; ``merge`` builds them for files written by anyone.
 
 ``Store`` hides whether the root is a local directory (os calls, fsync,
-atomic ``os.replace``) or an fsspec file system. Replacing a small file
+atomic ``os.replace``) or an fsspec file system. Every path it creates,
+replaces or deletes passes ``paths.check_path`` first (inside the root, no
+symbolic link leading out; deletions and replacements of regular files only);
+a file it replaces keeps its mode (and owner, where it may), a file it creates
+gets the umask's mode, never wider than ``_metadata``'s. Replacing a small file
 atomically (``put_atomic``): local, a temporary file then ``os.replace``;
 object stores (s3, gcs, azure), one PUT, which readers see whole or not at
 all; other fsspec file systems, a temporary file then ``fs.mv`` (atomic on
@@ -20,18 +24,22 @@ servers, a crash during the move can leave a partial file: rebuild it with
 """
 from __future__ import annotations
 
+import errno
 import io
 import os
 import posixpath
+import stat
 import uuid
 from contextlib import contextmanager
 
+from .. import localfs
 from .._thrift import FileMetaData
 from ..append.schema import describe_leaf, same_leaf
-from ..errors import SchemaMismatchError
+from ..errors import CorruptFileError, SchemaMismatchError
 from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
 from ..writer import fsync_dir
+from .paths import check_new_name, check_path, name_limits
 
 METADATA = "_metadata"
 COMMON_METADATA = "_common_metadata"
@@ -64,17 +72,36 @@ class Store:
             self.fs = None
             root = os.path.abspath(root[len("file://"):] if root.startswith("file://") else root)
         self.root = root.rstrip("/") if not self.local else root
+        self._real_root = None
 
     def path(self, rel: str) -> str:
         if not rel:
             return self.root
         return os.path.join(self.root, *rel.split("/")) if self.local else f"{self.root}/{rel}"
 
+    def check(self, rel, where=None, what: str = "path", file: bool = False) -> str:
+        """``rel`` if the dataset may create, replace or (``file``: a file to) delete it
+        (``paths.check_path``, with symbolic links resolved on local roots); else
+        ``CorruptFileError`` naming ``where``."""
+        if self.local and self._real_root is None:
+            self._real_root = os.path.realpath(self.root)
+        return check_path(rel, self.url if where is None else where, what, self._real_root, file)
+
+    def check_new(self, rel: str) -> str:
+        """``check``, then ``PartitionError`` unless the new path's names fit the file system."""
+        self.check(rel)
+        check_new_name(rel, self.path(rel), name_limits(self.root if self.local else None))
+        return rel
+
+    def target(self, rel: str) -> str:
+        """The path of ``rel`` once ``check`` accepts it."""
+        return self.path(self.check(rel))
+
     # ---------------------------------------------------------------- reading
     def read(self, rel: str) -> bytes | None:
         try:
             if self.local:
-                with open(self.path(rel), "rb") as f:
+                with open_regular(self.path(rel)) as f:
                     return f.read()
             return self.fs.cat_file(self.path(rel))
         except FileNotFoundError:
@@ -106,10 +133,12 @@ class Store:
 
     # ---------------------------------------------------------------- writing
     def makedirs(self, rel: str) -> None:
+        """Make the folder ``rel`` ('' for the root) and its parents."""
+        path = self.target(rel) if rel else self.root
         if self.local:
-            os.makedirs(self.path(rel), exist_ok=True)
+            os.makedirs(path, exist_ok=True)
         else:
-            self.fs.makedirs(self.path(rel), exist_ok=True)
+            self.fs.makedirs(path, exist_ok=True)
 
     def temp_name(self, rel: str) -> str:
         folder, name = posixpath.split(rel)
@@ -117,34 +146,51 @@ class Store:
 
     def put_atomic(self, rel: str, data: bytes) -> None:
         """Replace ``rel`` with ``data``: readers see the old or the new bytes (module docstring)."""
+        final = self.path(self.check(rel, file=True))
         if self.fs is not None and self.object_store:
-            self.fs.pipe_file(self.path(rel), data)
+            self.fs.pipe_file(final, data)
             return
         tmp = self.temp_name(rel)
         if self.local:
-            path = self.path(tmp)
+            path = self.target(tmp)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
             try:
-                with open(path, "wb") as f:
+                with os.fdopen(fd, "wb") as f:
+                    self._keep_mode(f.fileno(), final)
                     f.write(data)
                     f.flush()
                     os.fsync(f.fileno())
-                os.replace(path, self.path(rel))
+                os.replace(path, final)
             except BaseException:
                 self.remove(tmp)
                 raise
-            fsync_dir(os.path.dirname(self.path(rel)))
+            fsync_dir(os.path.dirname(final))
             return
-        self.fs.pipe_file(self.path(tmp), data)
-        self.fs.mv(self.path(tmp), self.path(rel))
+        self.fs.pipe_file(self.target(tmp), data)
+        self.fs.mv(self.path(tmp), final)
+
+    def _keep_mode(self, fd: int, final: str) -> None:
+        """Give the new file ``fd`` that will replace ``final`` its owner, group and mode
+        (``localfs``); when there is no ``final``, the umask's mode, no wider than
+        ``_metadata``'s (the dataset's file mode)."""
+        like = localfs.existing(final)
+        dataset = localfs.existing(self.path(METADATA)) if like is None else None
+        localfs.copy_owner_and_mode(fd, like, 0o7777 if dataset is None else stat.S_IMODE(dataset.st_mode))
 
     def remove(self, rel: str) -> None:
+        """Delete the file ``rel``; one that is not there (or whose name no file can have) is
+        already gone."""
+        path = self.path(self.check(rel, file=True))
         try:
             if self.local:
-                os.unlink(self.path(rel))
+                os.unlink(path)
             else:
-                self.fs.rm_file(self.path(rel))
-        except FileNotFoundError:
+                self.fs.rm_file(path)
+        except (FileNotFoundError, NotADirectoryError):
             pass
+        except OSError as e:
+            if e.errno != errno.ENAMETOOLONG:
+                raise
 
     def remove_empty_dirs(self, rels) -> None:
         """Remove the (now empty) directories of ``rels``, deepest first (local only:
@@ -154,7 +200,7 @@ class Store:
         folders = {posixpath.dirname(r) for r in rels}
         for folder in sorted({a for f in folders for a in _ancestors(f)}, key=len, reverse=True):
             try:
-                os.rmdir(self.path(folder))
+                os.rmdir(self.target(folder))
             except OSError:
                 pass
 
@@ -173,6 +219,16 @@ class Store:
             yield
         finally:
             os.close(fd)
+
+
+def open_regular(path: str):
+    """``path`` opened for reading if it is a regular file; ``CorruptFileError`` for a
+    directory, a FIFO (whose open would wait for a writer forever) or a device."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise CorruptFileError("is not a regular file (a directory, FIFO or device)", path=path)
+    return os.fdopen(fd, "rb")
 
 
 def _ancestors(folder: str) -> list:
@@ -211,7 +267,7 @@ def read_footer(store: Store, rel: str) -> FileMetaData:
     """The footer of the part file ``rel`` (one or two reads of its tail)."""
     if store.local:
         path = store.path(rel)
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             return parse_file_metadata(read_footer_bytes(f, os.fstat(f.fileno()).st_size, path), path)
     path = store.path(rel)
     with store.fs.open(path, "rb") as f:
@@ -293,6 +349,7 @@ def merge(files_or_dir, root=None, storage_options=None, filesystem=None) -> str
         rels = [r if root is None else _relative(store, inner.path(r)) for r in inner.data_files()]
     if not rels:
         raise FileNotFoundError(f"no Parquet files to merge under {store.url}")
+    rels = [check_path(rel, store.url, "file") for rel in rels]       # what _metadata may name
     from .write import recover
 
     with store.lock():
@@ -324,8 +381,6 @@ def _relative(store: Store, path: str) -> str:
         if not inner.startswith(base):
             raise ValueError(f"{path} is not under the dataset root {store.url}")
         rel = inner[len(base):]
-    if rel.startswith("../"):
-        raise ValueError(f"{path} is not under the dataset root {store.url}")
     return rel
 
 

@@ -55,7 +55,8 @@ import numpy as np
 
 from ..append import repair_file
 from ..append.schema import check_frame, check_names, plan_for, updated_key_value
-from ..errors import SchemaMismatchError
+from ..errors import CorruptFileError, PartitionError, SchemaMismatchError
+from .footers import checked_file_paths, file_paths
 from .metadata import (COMMON_METADATA, METADATA, PARTITIONS_KEY, Store, collect, common_metadata, file_bytes,
                        file_path_of, located, parse_bytes)
 
@@ -143,6 +144,8 @@ def write_dataset(root, df, partition_on=None, append=False, overwrite=True, sto
     missing = [c for c in partition_on if c not in df.columns]
     if missing:
         raise ValueError(f"partition_on columns {missing} are not columns of the DataFrame")
+    for name in partition_on:
+        partition_key(name)
     store = Store(root, storage_options, filesystem)
     if not append and not overwrite and store.is_dir() and store.files():
         raise FileExistsError(f"{store.url} exists and is not empty, and overwrite=False")
@@ -173,6 +176,17 @@ def partition_value(value) -> str:
     return quote(text, safe="")
 
 
+def partition_key(name) -> str:
+    """The directory name part of a partition column's name; ``PartitionError`` for names
+    that make hidden directories ('.' or '_' first), which listings skip (0 rows)."""
+    key = quote(str(name), safe="")
+    if key[:1] in (".", "_"):
+        raise PartitionError(f"partition column {name!r}: a directory named {key}=... would be hidden (names "
+                             f"starting with '.' or '_' are skipped by fastpq's and pyarrow's listings, which "
+                             f"would then find no rows); rename the column")
+    return key
+
+
 def _is_null(value) -> bool:
     if value is None:
         return True
@@ -194,7 +208,7 @@ def split(df, partition_on: list) -> list:
     out = []
     for key, part in groups:
         key = key if isinstance(key, tuple) else (key,)
-        folder = "/".join(f"{quote(str(name), safe='')}={partition_value(v)}" for name, v in zip(partition_on, key))
+        folder = "/".join(f"{partition_key(name)}={partition_value(v)}" for name, v in zip(partition_on, key))
         out.append((folder, part.iloc[:, keep]))
     return out
 
@@ -269,6 +283,8 @@ class _DatasetWrite:
         first = self._next_part()
         tag = uuid.uuid4().hex[:12]
         rels = [posixpath.join(folder, f"part.{first + i:06d}.{tag}.parquet") for i, (folder, _) in enumerate(groups)]
+        for rel in rels:
+            store.check_new(rel)
         _put_journal(store, rels, [], None)
         try:
             row_groups, rows = [], 0
@@ -334,10 +350,13 @@ def _listed(store) -> list:
 
 
 def read_dataset(store):
-    """The dataset's FileMetaData: ``_metadata``, else its part files merged; None if empty."""
+    """The dataset's FileMetaData: ``_metadata`` (every file_path checked: ``paths``), else its
+    part files merged; None if empty."""
     data = store.read(METADATA)
     if data is not None:
-        return parse_bytes(data, store.path(METADATA))
+        fmd = parse_bytes(data, store.path(METADATA))
+        checked_file_paths(fmd.row_groups, store.path(METADATA))
+        return fmd
     return collect(store, store.data_files())
 
 
@@ -350,10 +369,10 @@ def write_part(store, rel: str, part, plan, options: dict):
     custom = options.pop("custom_metadata", None)
     tmp, f = None, None
     if store.local:
-        target = store.path(rel)
+        target = store.target(rel)
     else:
         tmp = None if store.object_store else store.temp_name(rel)
-        f = target = store.fs.open(store.path(tmp or rel), "wb")
+        f = target = store.fs.open(store.target(tmp or rel), "wb")
     writer = ParquetWriter(target, plan, overwrite=False, custom_metadata=custom, **options)
     try:
         writer.write(part)
@@ -361,7 +380,7 @@ def write_part(store, rel: str, part, plan, options: dict):
         if f is not None:
             f.close()
             if tmp is not None:
-                store.fs.mv(store.path(tmp), store.path(rel))
+                store.fs.mv(store.path(tmp), store.target(rel))
     except BaseException:
         writer.abort()
         if f is not None:
@@ -384,11 +403,15 @@ def _discard(f) -> None:
 # ---------------------------------------------------------------- journal and recovery
 
 def _put_journal(store, new: list, delete: list, crc) -> None:
+    for rel in new + delete:
+        store.check(rel, file=True)
     body = {"format": "fastpq-dataset-journal", "version": 1, "new": new, "delete": delete, "metadata_crc": crc}
     store.put_atomic(JOURNAL, json.dumps(body).encode("utf-8"))
 
 
 def _roll_back(store, rels: list) -> None:
+    """Delete ``rels`` (a failed write's new files; in recovery, a committed write's replaced
+    files), their empty folders and the journal."""
     for rel in rels:
         store.remove(rel)
     store.remove_empty_dirs(rels)
@@ -406,30 +429,55 @@ def _sync_common(store) -> None:
 def recover(store, sweep: bool = False) -> str:
     """Finish (the new ``_metadata`` is in place) or roll back (it is not) a write
     interrupted by a crash; then (or when ``sweep``) remove leftover temporary files of
-    fastpq (local datasets). Call under the lock."""
+    fastpq (local datasets). A journal that cannot be applied (``_doomed``) raises
+    ``CorruptFileError`` and nothing is touched. Call under the lock."""
     raw = store.read(JOURNAL)
     result = "clean"
     if raw is not None:
-        try:
-            journal = json.loads(raw)
-        except ValueError:
-            journal = {"new": [], "delete": [], "metadata_crc": None}
         current = store.read(METADATA)
-        if journal.get("metadata_crc") is not None and current is not None and \
-                zlib.crc32(current) == journal["metadata_crc"]:
-            for rel in journal.get("delete", []):
-                store.remove(rel)
-            store.remove_empty_dirs(journal.get("delete", []))
-            _sync_common(store)
-            store.remove(JOURNAL)
-            result = "completed the interrupted write"
-        else:
-            _roll_back(store, journal.get("new", []))
-            result = "rolled back the interrupted write"
+        forward, doomed = _doomed(store, raw, current)
+        _roll_back(store, doomed)
+        result = "completed the interrupted write" if forward else "rolled back the interrupted write"
     if store.local and (sweep or raw is not None):
-        temps = [rel for rel in store.files() if _TEMP.search(rel)]
-        for rel in temps:
-            store.remove(rel)
-        if temps and result == "clean":
+        removed = 0
+        for rel in [rel for rel in store.files() if _TEMP.search(rel)]:
+            try:
+                store.remove(rel)
+                removed += 1
+            except CorruptFileError:       # a link, FIFO, ... named like one: not fastpq's, left alone
+                pass
+        if removed and result == "clean":
             result = "removed temporary files"
     return result
+
+
+def _doomed(store, raw: bytes, current: bytes | None) -> tuple:
+    """(roll forward?, the files recovery deletes) from the journal's bytes ``raw``: its
+    ``delete`` entries when its CRC is that of the ``current`` _metadata, else its ``new``
+    ones. ``CorruptFileError`` unless it is a journal of this module whose entries are
+    files the dataset may delete (``Store.check``), none of them a metadata file or a file
+    the current ``_metadata`` names (the protocol never deletes one)."""
+    where = store.path(JOURNAL)
+    advice = "nothing was changed; inspect the journal, then move it away by hand"
+    try:
+        journal = json.loads(raw)
+    except (ValueError, RecursionError) as e:
+        raise CorruptFileError(f"the dataset journal is not JSON ({e}); {advice}", path=where) from None
+    crc = journal.get("metadata_crc") if isinstance(journal, dict) else None
+    if not (isinstance(journal, dict) and journal.get("format") == "fastpq-dataset-journal"
+            and journal.get("version") == 1 and (crc is None or type(crc) is int)
+            and isinstance(journal.get("new"), list) and isinstance(journal.get("delete"), list)):
+        raise CorruptFileError(f"the dataset journal is not a fastpq dataset journal (version 1); {advice}",
+                               path=where)
+    for key in ("new", "delete"):
+        for rel in journal[key]:
+            store.check(rel, where, f"journal entry ({key!r})", file=True)
+    forward = crc is not None and current is not None and zlib.crc32(current) == crc
+    doomed = journal["delete" if forward else "new"]
+    name = store.path(METADATA)
+    live = set(file_paths(parse_bytes(current, name).row_groups, name)) if current else set()
+    for rel in doomed:
+        if rel in (METADATA, COMMON_METADATA, JOURNAL) or rel in live:
+            raise CorruptFileError(f"the dataset journal would delete {rel!r}, which the dataset still uses; "
+                                   f"{advice}", path=where)
+    return forward, doomed
