@@ -1,0 +1,179 @@
+"""Numbers into a leaf's storage, exactly or not at all.
+
+A leaf's values are written as the numpy dtype its physical type stores
+(``storage_dtype``: INT32 leaves as int32, uint32 / uint64 unsigned, FLOAT as
+float32, ...), whatever they come from: a numpy, masked or Arrow column
+(``exact_numbers``) or Python objects (``exact_scalars``). A value is stored
+only if reading it back gives the same value; otherwise ``ValueError`` names
+the column, the first value that does not fit and the type it was meant for
+(``from_pandas.column_leaves`` turns that into ``SchemaMismatchError``). The
+rules (README "Dtypes"):
+
+* integer leaves (INT8..INT64, UINT8..UINT64): integers within the leaf's
+  range (UINT_64 takes 2**63..2**64-1); floats only when finite and integral
+  (1.0 is stored as 1, 1.5 is refused); never bools, strings or Decimals;
+* float leaves (FLOAT16, FLOAT, DOUBLE): floats and integers the leaf's width
+  holds exactly (0.1 does not fit FLOAT, 2**53 + 1 does not fit DOUBLE); NaN
+  and infinities are kept; never bools or strings;
+* BOOLEAN: only bools (Python or numpy); never 0 / 1 or strings.
+
+Typed columns cost nothing when their dtype is the leaf's own or one every value
+of which fits (int8 into INT32); otherwise one vectorised pass checks them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .write_types import FieldType
+
+
+def refuse(name, value, ft: FieldType) -> ValueError:
+    """The error for a value that ``ft`` cannot store exactly."""
+    return ValueError(f"column {name!r}: {value!r} ({type(value).__name__}) cannot be stored exactly "
+                      f"as {ft.describe()}")
+
+
+def logical_dtype(ft: FieldType) -> np.dtype:
+    """The numpy dtype holding exactly the values of an int / uint / float / bool leaf."""
+    if ft.kind == "bool":
+        return np.dtype(np.bool_)
+    return np.dtype({"int": "int", "uint": "uint", "float": "float"}[ft.kind] + str(ft.bits))
+
+
+def storage_dtype(ft: FieldType) -> np.dtype:
+    """The dtype the leaf's physical type is written from: ints narrower than 32 bits
+    as int32 (INT32), uint32 / uint64 unsigned (statistics compare them unsigned)."""
+    if ft.kind in ("int", "uint") and ft.bits < 32:
+        return np.dtype(np.int32)
+    return logical_dtype(ft)
+
+
+def _always_exact(src: np.dtype, target: np.dtype) -> bool:
+    """Every value of ``src`` is a value of ``target`` (numpy's 'safe' casts include
+    int64 -> float64, which is not exact)."""
+    if src == target:
+        return True
+    if src.kind in "iu" and target.kind in "iu":
+        return np.can_cast(src, target, "safe")
+    if src.kind in "iu" and target.kind == "f":
+        return src.itemsize * 8 - (src.kind == "i") <= np.finfo(target).nmant + 1
+    return src.kind == "f" and target.kind == "f" and src.itemsize <= target.itemsize
+
+
+def exact_numbers(values: np.ndarray, ft: FieldType, name) -> np.ndarray:
+    """A numeric / bool array as the leaf's storage dtype, or ValueError (see the module docstring)."""
+    target = logical_dtype(ft)
+    if not _always_exact(values.dtype, target):
+        bad = _misfits(values, target)
+        if bad.any():
+            raise refuse(name, values[int(np.argmax(bad))].item(), ft)
+    return values.astype(storage_dtype(ft), copy=False)
+
+
+def _misfits(values: np.ndarray, target: np.dtype) -> np.ndarray:
+    """Which of ``values`` ``target`` does not hold exactly (bool array)."""
+    src = values.dtype
+    if src.kind == "b" or target.kind == "b" or src.kind not in "iuf":
+        return np.ones(len(values), bool)                   # bools are not numbers, nor numbers bools
+    if target.kind in "iu":
+        info = np.iinfo(target)
+        if src.kind == "f":
+            with np.errstate(invalid="ignore"):             # NaN compares False: a misfit
+                inside = (values >= float(info.min)) & (values < float(info.max) + 1)  # both powers of 2
+                return ~(inside & (np.trunc(values) == values))
+        have = np.iinfo(src)
+        lo, hi = max(info.min, have.min), min(info.max, have.max)   # representable in src
+        return (values < src.type(lo)) | (values > src.type(hi))
+    if src.kind == "f":
+        with np.errstate(over="ignore", invalid="ignore"):
+            back = values.astype(target).astype(src)
+        return ~((back == values) | np.isnan(values))
+    exact = np.abs(values.astype(np.float64)) <= 2.0 ** (np.finfo(target).nmant + 1)
+    bad = np.zeros(len(values), bool)
+    for i in np.flatnonzero(~exact):                        # large integers: one by one, exactly
+        bad[i] = not _fits_float(int(values[i]), target)
+    return bad
+
+
+def _fits_float(i: int, target: np.dtype) -> bool:
+    with np.errstate(over="ignore"):
+        f = float(target.type(i)) if abs(i) < 2 ** 1024 else float("inf")
+    return f == i                                           # Python compares int and float exactly
+
+
+# ---------------------------------------------------------------- Python objects
+
+def _number_kind(t: type) -> str | None:
+    if issubclass(t, (bool, np.bool_)):
+        return "bool"
+    if issubclass(t, (int, np.integer)):
+        return "int"
+    if issubclass(t, (float, np.floating)):
+        return "float"
+    return None
+
+
+def _first(dense, wrong):
+    return next(v for v in dense if wrong(v))
+
+
+def exact_scalars(dense: np.ndarray, ft: FieldType, name) -> np.ndarray:
+    """Non-null Python / numpy scalars (object array) as the leaf's storage dtype, or
+    ValueError naming the first value that does not fit exactly."""
+    kinds = {t: _number_kind(t) for t in set(map(type, dense))}
+    want = {"bool"} if ft.kind == "bool" else {"int", "float"}
+    if not set(kinds.values()) <= want:
+        raise refuse(name, _first(dense, lambda v: kinds[type(v)] not in want), ft)
+    if ft.kind == "bool":
+        return dense.astype(np.bool_)
+    if set(kinds.values()) == {"float"}:
+        return exact_numbers(dense.astype(np.float64), ft, name)
+    if ft.kind == "float":                                  # ints (and floats): each one as a float
+        return exact_numbers(np.array([_as_float(v, ft, name) for v in dense], np.float64), ft, name)
+    ints = dense if set(kinds.values()) == {"int"} else np.array([_as_int(v, ft, name) for v in dense], object)
+    info = np.iinfo(logical_dtype(ft))
+    if len(ints) and not (info.min <= min(ints) and max(ints) <= info.max):
+        raise refuse(name, _first(ints, lambda v: not info.min <= v <= info.max), ft)
+    return ints.astype(storage_dtype(ft))
+
+
+def _as_float(v, ft, name) -> float:
+    try:
+        f = float(v)
+    except OverflowError:
+        raise refuse(name, v, ft) from None
+    if f != v and f == f:                                   # an int that float64 rounds
+        raise refuse(name, v, ft)
+    return f
+
+
+def _as_int(v, ft, name) -> int:
+    if _number_kind(type(v)) == "float":
+        if not np.isfinite(v) or int(v) != v:
+            raise refuse(name, v, ft)
+        return int(v)
+    return int(v)
+
+
+# ---------------------------------------------------------------- time units
+
+_EXPONENT = {"s": 0, "ms": 3, "us": 6, "ns": 9}
+
+
+def rescale(ints: np.ndarray, unit: str, to: str, ft: FieldType, name) -> np.ndarray:
+    """int64 counts of ``unit`` as counts of ``to``: multiplied when finer (refusing
+    overflow), divided when coarser only if nothing is lost (no silent truncation)."""
+    shift = _EXPONENT[to] - _EXPONENT[unit]
+    if shift == 0 or not len(ints):
+        return ints
+    factor = 10 ** abs(shift)
+    if shift > 0:
+        limit = np.iinfo(np.int64).max // factor
+        bad = (ints > limit) | (ints < -limit)
+        if bad.any():
+            raise refuse(name, f"{int(ints[np.argmax(bad)])} {unit}", ft)
+        return ints * factor
+    bad = ints % factor != 0
+    if bad.any():
+        raise refuse(name, f"{int(ints[np.argmax(bad)])} {unit}", ft)
+    return ints // factor
