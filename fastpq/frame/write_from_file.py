@@ -131,7 +131,7 @@ def _dtype_of(info: ColumnInfo | None):
         return pd.CategoricalDtype()
     try:
         return pd.api.types.pandas_dtype(info.dtype)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, NotImplementedError):   # e.g. 'decimal128(9, 2)[pyarrow]': no alias
         return None
 
 
