@@ -60,13 +60,15 @@ def _always_exact(src: np.dtype, target: np.dtype) -> bool:
     return src.kind == "f" and target.kind == "f" and src.itemsize <= target.itemsize
 
 
-def exact_numbers(values: np.ndarray, ft: FieldType, name) -> np.ndarray:
-    """A numeric / bool array as the leaf's storage dtype, or ValueError (see the module docstring)."""
+def exact_numbers(values: np.ndarray, ft: FieldType, name, shown=None) -> np.ndarray:
+    """A numeric / bool array as the leaf's storage dtype, or ValueError naming the first
+    misfit (``shown[i]`` rather than ``values[i]`` when given: the objects they came from)."""
     target = logical_dtype(ft)
     if not _always_exact(values.dtype, target):
         bad = _misfits(values, target)
         if bad.any():
-            raise refuse(name, values[int(np.argmax(bad))].item(), ft)
+            i = int(np.argmax(bad))
+            raise refuse(name, values[i].item() if shown is None else shown[i], ft)
     return values.astype(storage_dtype(ft), copy=False)
 
 
@@ -127,9 +129,9 @@ def exact_scalars(dense: np.ndarray, ft: FieldType, name) -> np.ndarray:
     if ft.kind == "bool":
         return dense.astype(np.bool_)
     if set(kinds.values()) == {"float"}:
-        return exact_numbers(dense.astype(np.float64), ft, name)
+        return exact_numbers(dense.astype(np.float64), ft, name, dense)
     if ft.kind == "float":                                  # ints (and floats): each one as a float
-        return exact_numbers(np.array([_as_float(v, ft, name) for v in dense], np.float64), ft, name)
+        return exact_numbers(np.array([_as_float(v, ft, name) for v in dense], np.float64), ft, name, dense)
     ints = dense if set(kinds.values()) == {"int"} else np.array([_as_int(v, ft, name) for v in dense], object)
     info = np.iinfo(logical_dtype(ft))
     if len(ints) and not (info.min <= min(ints) and max(ints) <= info.max):
@@ -160,9 +162,10 @@ def _as_int(v, ft, name) -> int:
 _EXPONENT = {"s": 0, "ms": 3, "us": 6, "ns": 9}
 
 
-def rescale(ints: np.ndarray, unit: str, to: str, ft: FieldType, name) -> np.ndarray:
+def rescale(ints: np.ndarray, unit: str, to: str, ft: FieldType, name, shown=None) -> np.ndarray:
     """int64 counts of ``unit`` as counts of ``to``: multiplied when finer (refusing
-    overflow), divided when coarser only if nothing is lost (no silent truncation)."""
+    overflow), divided when coarser only if nothing is lost (no silent truncation).
+    Errors name ``shown[i]`` (the value the count came from) when given."""
     shift = _EXPONENT[to] - _EXPONENT[unit]
     if shift == 0 or not len(ints):
         return ints
@@ -170,10 +173,9 @@ def rescale(ints: np.ndarray, unit: str, to: str, ft: FieldType, name) -> np.nda
     if shift > 0:
         limit = np.iinfo(np.int64).max // factor
         bad = (ints > limit) | (ints < -limit)
-        if bad.any():
-            raise refuse(name, f"{int(ints[np.argmax(bad)])} {unit}", ft)
-        return ints * factor
-    bad = ints % factor != 0
+    else:
+        bad = ints % factor != 0
     if bad.any():
-        raise refuse(name, f"{int(ints[np.argmax(bad)])} {unit}", ft)
-    return ints // factor
+        i = int(np.argmax(bad))
+        raise refuse(name, f"{int(ints[i])} {unit}" if shown is None else shown[i], ft)
+    return ints * factor if shift > 0 else ints // factor

@@ -138,7 +138,7 @@ def _unscaled(v, ft: FieldType, name) -> int:
     d = _as_decimal(v, ft, name)
     sign, digits, exp = d.as_tuple()
     if not isinstance(exp, int):
-        raise ValueError(f"column {name!r}: cannot store {d} as a Parquet DECIMAL")
+        raise refuse(name, v, ft)
     n = int("".join(map(str, digits)) or "0")
     shift = exp + ft.scale
     if shift >= 0:
@@ -185,7 +185,7 @@ def string_buffers(dense, name) -> tuple[np.ndarray, np.ndarray]:
         joined = "".join(dense)
     except TypeError:
         raise TypeError(f"column {name!r}: expected str values, found "
-                        f"{sorted({type(v).__name__ for v in dense})}") from None
+                        f"{_first(dense, lambda v: not isinstance(v, str))!r}") from None
     if joined.isascii():
         data = np.frombuffer(joined.encode("ascii"), np.uint8)
         lengths = np.fromiter(map(len, dense), np.int64, n)
@@ -205,9 +205,16 @@ def bytes_buffers(dense, name) -> tuple[np.ndarray, np.ndarray]:
         data = np.frombuffer(b"".join(dense), np.uint8)
     except TypeError:
         raise TypeError(f"column {name!r}: expected bytes values, found "
-                        f"{sorted({type(v).__name__ for v in dense})}") from None
+                        f"{_first(dense, lambda v: not isinstance(v, _BYTES))!r}") from None
     lengths = np.fromiter(map(len, dense), np.int64, len(dense))
     return _offsets(lengths), data
+
+
+_BYTES = (bytes, bytearray, memoryview)
+
+
+def _first(dense, wrong):
+    return next((v for v in dense if wrong(v)), None)
 
 
 def _offsets(lengths: np.ndarray) -> np.ndarray:
@@ -257,7 +264,7 @@ def time_values(dense, ft: FieldType, name) -> np.ndarray:
             raise refuse(name, t, ft)
         return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
     us = np.fromiter(map(micros, dense), np.int64, len(dense))
-    stored = rescale(us, "us", ft.unit or "us", ft, name)
+    stored = rescale(us, "us", ft.unit or "us", ft, name, dense)
     return stored.astype(np.int32) if ft.unit == "ms" else stored
 
 
@@ -279,7 +286,7 @@ def datetime_values(dense, ft: FieldType, name) -> np.ndarray:
         raise ValueError(f"column {name!r}: cannot store these values as {ft.describe()} ({exc})") from None
     if aware:
         idx = idx.tz_convert(None)
-    return rescale(idx.asi8, idx.unit, ft.pandas_unit or ft.unit, ft, name)
+    return rescale(idx.asi8, idx.unit, ft.pandas_unit or ft.unit, ft, name, dense)
 
 
 def timedelta_values(dense, ft: FieldType, name) -> np.ndarray:
@@ -291,22 +298,22 @@ def timedelta_values(dense, ft: FieldType, name) -> np.ndarray:
         idx = pd.TimedeltaIndex(list(dense))
     except (ValueError, OverflowError) as exc:
         raise ValueError(f"column {name!r}: cannot store these values as {ft.describe()} ({exc})") from None
-    return rescale(idx.asi8, idx.unit, ft.unit, ft, name)
+    return rescale(idx.asi8, idx.unit, ft.unit, ft, name, dense)
 
 
 def uuid_values(dense, name) -> np.ndarray:
     """(n, 16) uint8 of uuid.UUID values (their big-endian bytes)."""
-    try:
-        raw = b"".join(u.bytes for u in dense)
-    except AttributeError:
-        raise TypeError(f"column {name!r}: expected uuid.UUID values") from None
+    if not all(isinstance(u, uuid.UUID) for u in dense):
+        raise TypeError(f"column {name!r}: expected uuid.UUID values, found "
+                        f"{_first(dense, lambda v: not isinstance(v, uuid.UUID))!r}")
+    raw = b"".join(u.bytes for u in dense)
     return np.frombuffer(raw, np.uint8).reshape(len(dense), 16)
 
 
 def fixed_bytes_values(dense, width: int, name) -> np.ndarray:
     """(n, width) uint8 of bytes values that all have length ``width``."""
     for v in dense:
-        if not isinstance(v, (bytes, bytearray, memoryview)) or len(v) != width:
+        if not isinstance(v, _BYTES) or len(v) != width:
             raise TypeError(f"column {name!r}: values must be bytes of length {width} "
                             f"(FIXED_LEN_BYTE_ARRAY({width})), found {v!r}")
     raw = b"".join(dense)
