@@ -269,3 +269,110 @@ def test_append_reads_back_exactly(tmp_root, tmp_path, leaf_name, container, wri
     for reader in READERS:
         got = _read(reader, path)
         assert got == original.expected[reader], (reader, got, original.expected[reader])
+
+
+# ---------------------------------------------------------------- the issue's own cases, datasets, the guard
+
+def test_the_reported_list_int32_append(tmp_path):
+    path = tmp_path / "f.parquet"
+    pq.write_table(pa.table({"c": pa.array([[1, 2]], pa.list_(pa.int32()))}), path)
+    fastpq.write(path, pd.DataFrame({"c": [[10, 20], [30]]}), append=True)
+    assert pq.read_table(path).column("c").to_pylist() == [[1, 2], [10, 20], [30]]
+    assert fastpq.read_parquet(path)["c"].map(list).tolist() == [[1, 2], [10, 20], [30]]
+    pq.write_table(pa.table({"c": pa.array([[1.0]], pa.list_(pa.float32()))}), path)
+    fastpq.write(path, pd.DataFrame({"c": [[0.5], [30.0]]}), append=True)
+    assert pq.read_table(path).column("c").to_pylist() == [[1.0], [0.5], [30.0]]
+
+
+def _canon(rows: list) -> list:
+    """Rows sorted by 'id'; polars' maps (lists of key/value structs) as lists of pairs."""
+    def fix(v):
+        if isinstance(v, list):
+            if v and all(isinstance(x, dict) and set(x) == {"key", "value"} for x in v):
+                return [(x["key"], fix(x["value"])) for x in v]
+            return [fix(x) for x in v]
+        if isinstance(v, dict):
+            return {k: fix(x) for k, x in v.items()}
+        return v
+    return sorted(({k: fix(v) for k, v in r.items() if k in ("id", "i", "f")} for r in rows), key=lambda r: r["id"])
+
+
+def _read_dataset(reader: str, root) -> list:
+    if reader == "pyarrow":
+        return pq.read_table(root).to_pylist()
+    if reader == "duckdb":
+        sql = f"SELECT * FROM read_parquet('{root}/**/*.parquet', hive_partitioning=true)"
+        return _duckdb().sql(sql).to_arrow_table().to_pylist()
+    if reader == "polars":
+        import polars as pl
+
+        return pl.read_parquet(f"{root}/**/*.parquet", hive_partitioning=True).to_arrow().to_pylist()
+    return fastpq.read_parquet(root, dtype_backend="pyarrow").drop(columns="k").pipe(
+        lambda df: pa.Table.from_pandas(df, preserve_index=False)).to_pylist()
+
+
+@pytest.mark.parametrize("source", ["objects", "arrow"])
+@pytest.mark.parametrize("writer", ["pyarrow", "fastpq"])
+@pytest.mark.parametrize("container", ["list", "fixed_size_list", "struct", "map", "list_of_struct"])
+def test_dataset_append_to_32_bit_leaves(tmp_path, container, writer, source):
+    old_i, new_i = _rows(container, -2**31, 2**31 - 1, 7)
+    old_f, new_f = _rows(container, 0.5, -1.75, 3.0)
+    types = {"i": _container(container, pa.int32()), "f": _container(container, pa.float32())}
+
+    def table(ids, i, f, k):
+        return pa.table({"id": pa.array(ids, pa.int64()), "i": pa.array(i, types["i"]), "f": pa.array(f, types["f"]),
+                         "k": pa.array([k] * len(ids))})
+    old = table(list(range(len(old_i))), old_i, old_f, "a")
+    new = table(list(range(100, 100 + len(new_i))), new_i, new_f, "b")
+    root = tmp_path / "ds"
+    if writer == "pyarrow":
+        pq.write_to_dataset(old, root, partition_cols=["k"])
+    else:
+        df = pd.DataFrame({name: _arrow_series(old.column(name)) for name in ("id", "i", "f")})
+        df["k"] = "a"
+        fastpq.write(str(root), df, partition_on=["k"], file_scheme="hive")
+    if source == "objects":
+        df = pd.DataFrame({name: pd.Series(new.column(name).to_pylist(), dtype=object) for name in ("id", "i", "f")})
+        df["id"] = df["id"].astype("int64")
+    else:
+        df = pd.DataFrame({name: _arrow_series(new.column(name)) for name in ("id", "i", "f")})
+    df["k"] = "b"
+    fastpq.write(str(root), df, partition_on=["k"], append=True)
+    want = _canon(pa.concat_tables([old, new]).to_pylist())
+    for reader in READERS:
+        if reader == "polars" and container == "fixed_size_list" and writer == "pyarrow":
+            continue   # fastpq's part file says list, pyarrow's fixed_size_list: polars will not mix them
+        assert _canon(_read_dataset(reader, root)) == want, reader
+
+
+@pytest.mark.skipif(not (PARQUET_TESTING := __import__("tests.conftest", fromlist=["x"]).PARQUET_TESTING).exists(),
+                    reason="shared corpus absent")
+def test_append_to_a_byte_array_decimal_file_from_the_corpus(tmp_path):
+    path = tmp_path / "f.parquet"
+    shutil.copyfile(PARQUET_TESTING / "byte_array_decimal.parquet", path)
+    old = pq.read_table(path).column("value").to_pylist()
+    new = [Decimal("-12.34"), None, Decimal("0.05"), Decimal("99.99")]
+    fastpq.write(path, pd.DataFrame({"value": pd.Series(new, dtype=object)}), append=True)
+    assert pq.ParquetFile(path).schema.column(0).physical_type == "BYTE_ARRAY"
+    assert pq.read_table(path).column("value").to_pylist() == old + new
+    before = path.read_bytes()
+    with pytest.raises(fastpq.SchemaMismatchError, match="100.00"):
+        fastpq.write(path, pd.DataFrame({"value": pd.Series([Decimal("100.00")], dtype=object)}), append=True)
+    assert path.read_bytes() == before
+
+
+def test_values_of_the_wrong_width_never_reach_a_leaf():
+    """The last guard: a leaf's dense values must have its physical type's layout."""
+    from fastpq._thrift import Type
+    from fastpq.column.write_values import check_storage
+    from fastpq.column.writer import ColumnData, LeafSpec
+
+    spec = LeafSpec(("c",), Type.INT32)
+    check_storage(spec, ColumnData(2, values=np.array([1, 2], np.int32)))
+    for values in (np.array([1, 2], np.int64), np.array([1.0], np.float32), np.array([True])):
+        with pytest.raises(fastpq.ParquetError, match="INT32"):
+            check_storage(spec, ColumnData(len(values), values=values))
+    with pytest.raises(fastpq.ParquetError, match="FLOAT"):
+        check_storage(LeafSpec(("c",), Type.FLOAT), ColumnData(1, values=np.array([0.5])))
+    with pytest.raises(fastpq.ParquetError, match="FIXED_LEN_BYTE_ARRAY"):
+        check_storage(LeafSpec(("c",), Type.FIXED_LEN_BYTE_ARRAY, 4), ColumnData(1, values=np.zeros((1, 3), np.uint8)))
