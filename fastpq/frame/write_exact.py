@@ -119,20 +119,34 @@ def _first(dense, wrong):
     return next(v for v in dense if wrong(v))
 
 
+_INFERRED = {"integer": {"int"}, "floating": {"float"}, "boolean": {"bool"}}   # pandas' C-level verdicts
+
+
 def exact_scalars(dense: np.ndarray, ft: FieldType, name) -> np.ndarray:
     """Non-null Python / numpy scalars (object array) as the leaf's storage dtype, or
     ValueError naming the first value that does not fit exactly."""
-    kinds = {t: _number_kind(t) for t in set(map(type, dense))}
+    import pandas as pd
+
+    found = _INFERRED.get(pd.api.types.infer_dtype(dense, skipna=False))
+    if found is None:                                       # mixed: classify by Python type
+        kinds = {t: _number_kind(t) for t in set(map(type, dense))}
+        found = set(kinds.values())
     want = {"bool"} if ft.kind == "bool" else {"int", "float"}
-    if not set(kinds.values()) <= want:
-        raise refuse(name, _first(dense, lambda v: kinds[type(v)] not in want), ft)
+    if not found <= want:
+        raise refuse(name, _first(dense, lambda v: _number_kind(type(v)) not in want), ft)
     if ft.kind == "bool":
         return dense.astype(np.bool_)
-    if set(kinds.values()) == {"float"}:
+    if found == {"float"}:
         return exact_numbers(dense.astype(np.float64), ft, name, dense)
     if ft.kind == "float":                                  # ints (and floats): each one as a float
         return exact_numbers(np.array([_as_float(v, ft, name) for v in dense], np.float64), ft, name, dense)
-    ints = dense if set(kinds.values()) == {"int"} else np.array([_as_int(v, ft, name) for v in dense], object)
+    if found == {"int"}:
+        try:
+            return exact_numbers(dense.astype(np.int64), ft, name, dense)
+        except OverflowError:                               # beyond int64: UINT_64 values, or misfits
+            ints = dense
+    else:
+        ints = np.array([_as_int(v, ft, name) for v in dense], object)
     info = np.iinfo(logical_dtype(ft))
     if len(ints) and not (info.min <= min(ints) and max(ints) <= info.max):
         raise refuse(name, _first(ints, lambda v: not info.min <= v <= info.max), ft)

