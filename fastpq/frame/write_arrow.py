@@ -200,16 +200,11 @@ def shred_arrow(s: pd.Series, ft: FieldType, name) -> list:
 def _walk(arr, sel, present, ft, reps, offsets, masks, out, name):
     """Shred the slots ``sel`` of ``arr``; ``present``: which of them have every ancestor
     valid (None: all), the only ones where a REQUIRED field may not be null."""
-    from .write_nested import LeafShred, check_required, present_and
+    from .write_nested import LeafShred, enter_field
 
     pt = _pa().types
     valid_all = validity(arr)
-    valid = None if valid_all is None else valid_all[sel]
-    check_required(valid, present, ft, name)
-    reps = reps + ["optional" if ft.nullable else "required"]
-    if ft.nullable:
-        masks = masks + [None if valid is None else valid.view(np.uint8)]
-    here = present_and(present, valid)
+    reps, masks, here = enter_field(None if valid_all is None else valid_all[sel], present, ft, reps, masks, name)
     if ft.kind in ("list", "map"):
         starts, lengths = _list_spans(arr, sel)
         if here is not None:

@@ -80,31 +80,24 @@ def shred(values: np.ndarray, ft: FieldType, name) -> list:
     return out
 
 
-def check_required(valid, present, ft: FieldType, name) -> None:
-    """ValueError when a REQUIRED field is null where every ancestor is valid (under a
-    null ancestor it has no value to hold)."""
-    if ft.nullable or valid is None:
-        return
-    null = ~valid if present is None else present & ~valid
-    if null.any():
+def enter_field(valid, present, ft: FieldType, reps: list, masks: list, name):
+    """One field's step of a shredding walk over its slots: (repetitions and masks with
+    this field's added, the slots valid here and in every ancestor: None for all).
+    ``valid``: the slots' validity (None: all valid); ``present``: the ancestors'. A
+    REQUIRED field may be null only under a null ancestor (it has no value to hold)."""
+    if not ft.nullable and valid is not None and (~valid if present is None else present & ~valid).any():
         raise ValueError(f"column {name!r}: null in a field that cannot hold nulls")
-
-
-def present_and(present, valid):
-    """Slots valid here and in every ancestor (None: all)."""
+    reps = reps + ["optional" if ft.nullable else "required"]
+    if ft.nullable:
+        masks = masks + [None if valid is None else valid.view(np.uint8)]
     if valid is None:
-        return present
-    return valid if present is None else present & valid
+        return reps, masks, present
+    return reps, masks, valid if present is None else present & valid
 
 
 def _walk(values, present, ft, reps, offsets, validity, out, name):
     valid = ~pd.isna(values)
-    valid = None if valid.all() else valid
-    check_required(valid, present, ft, name)
-    reps = reps + ["optional" if ft.nullable else "required"]
-    if ft.nullable:
-        validity = validity + [None if valid is None else valid.view(np.uint8)]
-    here = present_and(present, valid)
+    reps, validity, here = enter_field(None if valid.all() else valid, present, ft, reps, validity, name)
     if ft.kind in ("list", "map"):
         present_values = values if here is None else np.where(here, values, None)
         lengths = np.fromiter((0 if v is None else len(v) for v in present_values), np.int64, len(values))
