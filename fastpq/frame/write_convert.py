@@ -13,9 +13,13 @@ Which dtype becomes what (see ``write_types`` for the Parquet side):
   stores them (offsets + data + validity, any chunking and slice offset), else
   encoded from the Python strings;
 * categoricals: codes as dictionary indices, categories as the dictionary;
-* ``ArrowDtype``: primitive types through their buffers' numpy equivalents,
-  others through Python objects;
+* ``ArrowDtype``: typed one to one from the Arrow type, values from the Arrow
+  buffers, nested columns shredded from the Arrow structure (``write_arrow``);
 * object: ``write_objects.infer_object_type`` (or ``object_encoding``).
+
+Every leaf's values reach its storage through an exact conversion
+(``write_exact``, ``write_objects``, ``write_arrow``): a value that would not
+read back the same raises ``ValueError`` naming it, before anything is written.
 """
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ of which fits (int8 into INT32); otherwise one vectorised pass checks them.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .write_types import FieldType
 
@@ -125,8 +126,6 @@ _INFERRED = {"integer": {"int"}, "floating": {"float"}, "boolean": {"bool"}}   #
 def exact_scalars(dense: np.ndarray, ft: FieldType, name) -> np.ndarray:
     """Non-null Python / numpy scalars (object array) as the leaf's storage dtype, or
     ValueError naming the first value that does not fit exactly."""
-    import pandas as pd
-
     found = _INFERRED.get(pd.api.types.infer_dtype(dense, skipna=False))
     if found is None:                                       # mixed: classify by Python type
         kinds = {t: _number_kind(t) for t in set(map(type, dense))}

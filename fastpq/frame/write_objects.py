@@ -8,10 +8,14 @@ Python ints / floats / bools, lists (LIST), dicts (struct), lists of 2-tuples
 ``parse_object_encoding`` reads an explicit per-column request ('utf8',
 'bytes', 'decimal(10,2)', 'date', 'uuid', 'map', ...).
 
-The ``*_buffers`` functions take a 1-D object array of non-null values and
-return dense buffers. They necessarily touch each Python object, and do so
-through C-level loops where one exists (``str.join``, ``bytes.join``,
-``np.fromiter``, numpy's date parsing).
+The ``*_buffers`` / ``*_values`` functions take a 1-D object array of non-null
+values and return dense buffers in the leaf's storage, storing a value only if
+it reads back the same (README "Dtypes"; numbers in ``write_exact``): no
+string is parsed, no bool counts as a number, no digit below a time's unit or
+a decimal's scale is dropped; otherwise ``ValueError`` / ``TypeError`` names
+the column and the first such value. They necessarily touch each Python
+object, and do so through C-level loops where one exists (``str.join``,
+``bytes.join``, ``np.fromiter``).
 """
 from __future__ import annotations
 
