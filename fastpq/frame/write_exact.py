@@ -80,7 +80,8 @@ def _misfits(values: np.ndarray, target: np.dtype) -> np.ndarray:
         return np.ones(len(values), bool)                   # bools are not numbers, nor numbers bools
     if target.kind in "iu":
         info = np.iinfo(target)
-        if src.kind == "f":
+        if src.kind == "f":                                 # compared as float64: float16 has no 2**31
+            values = values.astype(np.float64)
             with np.errstate(invalid="ignore"):             # NaN compares False: a misfit
                 inside = (values >= float(info.min)) & (values < float(info.max) + 1)  # both powers of 2
                 return ~(inside & (np.trunc(values) == values))
@@ -91,20 +92,13 @@ def _misfits(values: np.ndarray, target: np.dtype) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
             back = values.astype(target).astype(src)
         return ~((back == values) | np.isnan(values))
-    exact = np.abs(values.astype(np.float64)) <= 2.0 ** (np.finfo(target).nmant + 1)
+    exact = np.abs(values.astype(np.float64)) < 2.0 ** (np.finfo(target).nmant + 1)   # rounding is monotonic
     bad = np.zeros(len(values), bool)
-    for i in np.flatnonzero(~exact):                        # large integers: one by one, exactly
-        bad[i] = not _fits_float(int(values[i]), target)
+    with np.errstate(over="ignore"):
+        for i in np.flatnonzero(~exact):                    # large integers: one by one, exactly
+            bad[i] = float(target.type(int(values[i]))) != int(values[i])
     return bad
 
-
-def _fits_float(i: int, target: np.dtype) -> bool:
-    with np.errstate(over="ignore"):
-        f = float(target.type(i)) if abs(i) < 2 ** 1024 else float("inf")
-    return f == i                                           # Python compares int and float exactly
-
-
-# ---------------------------------------------------------------- Python objects
 
 def _number_kind(t: type) -> str | None:
     if issubclass(t, (bool, np.bool_)):
@@ -116,58 +110,53 @@ def _number_kind(t: type) -> str | None:
     return None
 
 
-def _first(dense, wrong):
-    return next(v for v in dense if wrong(v))
-
-
-_INFERRED = {"integer": {"int"}, "floating": {"float"}, "boolean": {"bool"}}   # pandas' C-level verdicts
+_INFERRED = {"integer": "int", "floating": "float", "boolean": "bool"}   # pandas' C-level verdicts
 
 
 def exact_scalars(dense: np.ndarray, ft: FieldType, name) -> np.ndarray:
     """Non-null Python / numpy scalars (object array) as the leaf's storage dtype, or
-    ValueError naming the first value that does not fit exactly."""
+    ValueError naming the first value that does not fit exactly. All ints, all floats
+    or all bools go through numpy at once; a mix, one value at a time."""
     found = _INFERRED.get(pd.api.types.infer_dtype(dense, skipna=False))
-    if found is None:                                       # mixed: classify by Python type
-        kinds = {t: _number_kind(t) for t in set(map(type, dense))}
-        found = set(kinds.values())
-    want = {"bool"} if ft.kind == "bool" else {"int", "float"}
-    if not found <= want:
-        raise refuse(name, _first(dense, lambda v: _number_kind(type(v)) not in want), ft)
-    if ft.kind == "bool":
+    if ft.kind == "bool" and found == "bool":
         return dense.astype(np.bool_)
-    if found == {"float"}:
+    if ft.kind != "bool" and found == "float":
         return exact_numbers(dense.astype(np.float64), ft, name, dense)
-    if ft.kind == "float":                                  # ints (and floats): each one as a float
-        return exact_numbers(np.array([_as_float(v, ft, name) for v in dense], np.float64), ft, name, dense)
-    if found == {"int"}:
+    if ft.kind != "bool" and found == "int":
         try:
             return exact_numbers(dense.astype(np.int64), ft, name, dense)
         except OverflowError:                               # beyond int64: UINT_64 values, or misfits
-            ints = dense
-    else:
-        ints = np.array([_as_int(v, ft, name) for v in dense], object)
-    info = np.iinfo(logical_dtype(ft))
-    if len(ints) and not (info.min <= min(ints) and max(ints) <= info.max):
-        raise refuse(name, _first(ints, lambda v: not info.min <= v <= info.max), ft)
-    return ints.astype(storage_dtype(ft))
+            pass
+    bad = next((v for v in dense if not _fits(v, ft)), _NONE)
+    if bad is not _NONE:
+        raise refuse(name, bad, ft)
+    if ft.kind == "float":
+        return np.array([float(v) for v in dense], np.float64).astype(storage_dtype(ft))
+    return np.array([int(v) for v in dense], object).astype(storage_dtype(ft))
 
 
-def _as_float(v, ft, name) -> float:
-    try:
-        f = float(v)
-    except OverflowError:
-        raise refuse(name, v, ft) from None
-    if f != v and f == f:                                   # an int that float64 rounds
-        raise refuse(name, v, ft)
-    return f
+_NONE = object()
 
 
-def _as_int(v, ft, name) -> int:
-    if _number_kind(type(v)) == "float":
-        if not np.isfinite(v) or int(v) != v:
-            raise refuse(name, v, ft)
-        return int(v)
-    return int(v)
+def _fits(v, ft: FieldType) -> bool:
+    """One value against the rules of the module docstring, in Python's exact arithmetic."""
+    kind = _number_kind(type(v))
+    if ft.kind == "bool" or kind not in ("int", "float"):
+        return kind == "bool" and ft.kind == "bool"
+    target = logical_dtype(ft)
+    if ft.kind == "float":
+        try:
+            f = float(v)
+        except OverflowError:
+            return False
+        if kind == "int" and f != int(v):                   # Python compares int and float exactly
+            return False
+        with np.errstate(over="ignore"):
+            return float(target.type(f)) == f
+    if kind == "float" and not (np.isfinite(v) and float(v).is_integer()):
+        return False
+    info = np.iinfo(target)
+    return info.min <= int(v) <= info.max
 
 
 # ---------------------------------------------------------------- time units

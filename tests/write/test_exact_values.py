@@ -18,6 +18,7 @@ are accepted and read back by pyarrow as they were.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import hashlib
 import os
 from decimal import Decimal
@@ -208,3 +209,74 @@ def test_sub_unit_arrow_times_are_refused_not_truncated(tmp_path):
     with pytest.raises(fastpq.SchemaMismatchError):
         fastpq.write(path, pd.DataFrame({"x": pd.Series(pd.arrays.ArrowExtensionArray(us))}), append=True)
     assert _sha(path) == before
+
+
+# ---------------------------------------------------------------- property: stored iff exact
+
+from hypothesis import example, given, strategies as st  # noqa: E402
+
+from fastpq.frame.write_exact import exact_numbers, exact_scalars, storage_dtype  # noqa: E402
+from fastpq.frame.write_types import FieldType  # noqa: E402
+
+NUMERIC_LEAVES = [FieldType("int", bits=b) for b in (8, 16, 32, 64)] + \
+    [FieldType("uint", bits=b) for b in (8, 16, 32, 64)] + [FieldType("float", bits=b) for b in (16, 32, 64)]
+_NP = {("int", 8): np.int8, ("int", 16): np.int16, ("int", 32): np.int32, ("int", 64): np.int64,
+       ("uint", 8): np.uint8, ("uint", 16): np.uint16, ("uint", 32): np.uint32, ("uint", 64): np.uint64,
+       ("float", 16): np.float16, ("float", 32): np.float32, ("float", 64): np.float64}
+
+
+def _fits(v, ft) -> bool:
+    """The oracle, in Python's exact int / float arithmetic."""
+    if ft.kind == "float":
+        try:
+            f = float(v)
+        except OverflowError:
+            return False
+        with np.errstate(over="ignore"):
+            return float(_NP[ft.kind, ft.bits](f)) == v
+    if isinstance(v, float) and not v.is_integer():
+        return False
+    info = np.iinfo(_NP[ft.kind, ft.bits])
+    return info.min <= v <= info.max
+
+
+numbers = st.one_of(st.integers(-2**65, 2**65), st.floats(allow_nan=False, width=64),
+                    st.sampled_from([2**63, 2**64 - 1, 2**53 + 1, 0.1, 65504.0, 65520.0, -2**31 - 1]))
+
+
+@given(st.lists(numbers, min_size=1, max_size=6), st.sampled_from(NUMERIC_LEAVES))
+@example([2**53 + 1], FieldType("float", bits=64))
+@example([-65520.0], FieldType("int", bits=32))
+@example([128, 0.5], FieldType("int", bits=8))
+def test_objects_are_stored_iff_every_value_fits(values, ft):
+    dense = np.empty(len(values), object)
+    dense[:] = values
+    if all(_fits(v, ft) for v in values):
+        got = exact_scalars(dense, ft, "x")
+        assert got.dtype == storage_dtype(ft)
+        assert [float(g) if ft.kind == "float" else int(g) for g in got] == values
+    else:
+        bad = next(v for v in values if not _fits(v, ft))
+        with pytest.raises(ValueError, match=f"'x': {re.escape(repr(bad))} "):
+            exact_scalars(dense, ft, "x")
+
+
+@given(st.lists(numbers, min_size=1, max_size=6), st.sampled_from(NUMERIC_LEAVES), st.sampled_from(NUMERIC_LEAVES))
+@example([2**53 + 1], FieldType("int", bits=64), FieldType("float", bits=64))
+@example([-65520], FieldType("float", bits=16), FieldType("int", bits=32))
+def test_typed_arrays_are_stored_iff_every_value_fits(values, source, ft):
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            typed = np.array(values, _NP[source.kind, source.bits])
+        except OverflowError:
+            return
+    if source.kind != "float" and any(float(t) != v for t, v in zip(typed.tolist(), values)):
+        return                                                  # numpy wrapped it: not the point here
+    have = typed.tolist()
+    if all(_fits(v, ft) for v in have):
+        got = exact_numbers(typed, ft, "x")
+        assert got.dtype == storage_dtype(ft)
+        assert [float(g) if ft.kind == "float" else int(g) for g in got] == have
+    else:
+        with pytest.raises(ValueError, match="'x'"):
+            exact_numbers(typed, ft, "x")
