@@ -247,11 +247,9 @@ def _check_index(df, plan) -> None:
 
 
 def _compatible(planned, found) -> bool:
-    if planned.kind == "category" and found.kind == "category":
-        return _compatible(planned.children[0][1], found.children[0][1])
-    if planned.kind == "str" and found.kind == "str":
-        return True
-    return planned.with_nullable(True) == found.with_nullable(True)
+    from ..frame.write_types import compatible
+
+    return compatible(planned, found)
 
 
 def updated_key_value(fmd, plan, df, custom_metadata=None) -> list:

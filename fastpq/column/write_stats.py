@@ -94,6 +94,8 @@ def _bytes_bounds(spec, col, v0, v1, take) -> Bounds:
         lo, hi = data[offsets[i]:offsets[i + 1]].tobytes(), data[offsets[j]:offsets[j + 1]].tobytes()
     else:
         rows = col.values[v0:v1] if take is None else col.values[take]
+        if not len(rows):                            # an all-null page: no bounds
+            return Bounds()
         rows = np.ascontiguousarray(rows).reshape(len(rows), -1).view(np.uint8)
         i, j = fixed_len_min_max(rows.reshape(-1), rows.shape[1], 0, len(rows), spec.sort_order == SIGNED_FIXED)
         if i < 0:

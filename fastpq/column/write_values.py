@@ -124,3 +124,37 @@ def check_encoding(encoding: int, physical_type: int, column: str) -> None:
         enc = Encoding._VALUES_TO_NAMES.get(encoding, encoding)
         ptype = Type._VALUES_TO_NAMES.get(physical_type, physical_type)
         raise UnsupportedFeatureError(f"column {column!r}: encoding {enc} cannot encode {ptype} values")
+
+
+# what each physical type's dense values must be: (numpy kinds, item size); FIXED_LEN_BYTE_ARRAY
+# and INT96 take (n, type_length) uint8 rows or 1-D values of that size, BYTE_ARRAY offsets + data
+_STORAGE = {Type.BOOLEAN: ("b", 1), Type.INT32: ("iu", 4), Type.INT64: ("iu", 8), Type.FLOAT: ("f", 4),
+            Type.DOUBLE: ("f", 8)}
+
+
+def check_storage(spec, col) -> None:
+    """Raise ``ParquetError`` unless ``col``'s dense values have exactly the layout of
+    ``spec``'s physical type: the last guard against writing a value in the wrong width
+    (8-byte values into a 4-byte leaf read back as garbage, not as an error)."""
+    from ..errors import ParquetError
+
+    if col.dictionary is not None:
+        if col.values is None or col.values.dtype != np.int32:
+            raise ParquetError(f"column {'.'.join(spec.path)!r}: dictionary indices must be int32")
+        col = col.dictionary
+    ptype = spec.physical_type
+    if ptype == Type.BYTE_ARRAY:
+        ok = col.offsets is not None and col.data is not None
+    elif col.values is None:
+        ok = False
+    elif ptype in _STORAGE:
+        kinds, size = _STORAGE[ptype]
+        ok = col.values.ndim == 1 and col.values.dtype.kind in kinds and col.values.dtype.itemsize == size
+    else:
+        width = 12 if ptype == Type.INT96 else spec.type_length
+        v = col.values
+        ok = (v.ndim == 2 and v.dtype == np.uint8 and v.shape[1] == width) or (v.ndim == 1 and v.dtype.itemsize == width)
+    if not ok:
+        found = "byte arrays" if col.offsets is not None else f"{col.values.dtype}{list(col.values.shape[1:])}"
+        raise ParquetError(f"column {'.'.join(spec.path)!r}: {Type._VALUES_TO_NAMES.get(ptype, ptype)} "
+                           f"values cannot be written from {found} (a conversion bug: nothing was written)")

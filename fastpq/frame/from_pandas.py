@@ -23,13 +23,13 @@ import pandas as pd
 
 from .._thrift import KeyValue, SchemaElement
 from ..column.writer import LeafSpec
-from ..errors import SchemaMismatchError
+from ..errors import ParquetError, SchemaMismatchError
 from ..format.schema import Schema
 from . import pandas_meta
 from .write_arrow_schema import arrow_schema
 from .write_convert import field_type_of, leaf_data
 from .write_objects import parse_object_encoding
-from .write_types import FieldType, leaf_types, schema_elements, sort_order
+from .write_types import FieldType, compatible, leaf_types, schema_elements, sort_order
 
 
 @dataclass
@@ -194,13 +194,19 @@ def plan_series(df: pd.DataFrame, plan: WritePlan):
 
 
 def column_leaves(col: PlannedColumn, s: pd.Series) -> list:
-    """[ColumnData per leaf] of one stored column, conversion errors as SchemaMismatchError."""
+    """[ColumnData per leaf] of one stored column, each checked against its leaf's physical
+    type; a value that cannot be stored exactly raises SchemaMismatchError naming it."""
+    from ..column.write_values import check_storage
+
     try:
-        return leaf_data(s, col.ft, col.field_name)
+        leaves = leaf_data(s, col.ft, col.field_name)
     except (TypeError, ValueError, OverflowError) as exc:
-        if s.dtype == object or col.ft.kind == "null":
-            raise _mismatch(col, s, str(exc)) from exc
-        raise
+        if isinstance(exc, ParquetError):
+            raise
+        raise _mismatch(col, s, str(exc)) from exc
+    for spec, data in zip(col.leaves, leaves):
+        check_storage(spec, data)
+    return leaves
 
 
 def plan_columns(df: pd.DataFrame, plan: WritePlan):
@@ -232,17 +238,8 @@ def check_frame(df: pd.DataFrame, plan: WritePlan) -> None:
         if s.dtype == object or col.ft.kind == "null":
             continue
         ft = field_type_of(s.iloc[:0], col.field_name, None, "int96" if col.ft.kind == "int96" else "int64")
-        if not _compatible(col.ft, ft):
+        if not compatible(col.ft, ft):
             raise _mismatch(col, s)
-
-
-def _compatible(planned: FieldType, found: FieldType) -> bool:
-    """Same type up to nullability (a categorical's code width and Arrow string width aside)."""
-    if planned.kind == "category" and found.kind == "category":
-        return _compatible(planned.children[0][1], found.children[0][1])
-    if planned.kind == "str" and found.kind == "str":
-        return True
-    return planned.with_nullable(True) == found.with_nullable(True)
 
 
 def _pandas_entry(col: PlannedColumn) -> dict:

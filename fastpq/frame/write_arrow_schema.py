@@ -137,7 +137,8 @@ def _arrow_type(ft: FieldType, ids):
     if k == "date":
         return _T["date"], _t(("i16", 0)), []
     if k == "time":
-        return _T["time"], _t(("i16", _TIME_UNIT["us"]), ("i32", 64)), []
+        unit = ft.unit or "us"
+        return _T["time"], _t(("i16", _TIME_UNIT[unit]), ("i32", 32 if unit in ("s", "ms") else 64)), []
     if k == "decimal":
         bits = 128 if ft.precision <= 38 else 256
         return _T["decimal"], _t(("i32", ft.precision), ("i32", ft.scale), ("i32", bits)), []

@@ -13,9 +13,13 @@ Which dtype becomes what (see ``write_types`` for the Parquet side):
   stores them (offsets + data + validity, any chunking and slice offset), else
   encoded from the Python strings;
 * categoricals: codes as dictionary indices, categories as the dictionary;
-* ``ArrowDtype``: primitive types through their buffers' numpy equivalents,
-  others through Python objects;
+* ``ArrowDtype``: typed one to one from the Arrow type, values from the Arrow
+  buffers, nested columns shredded from the Arrow structure (``write_arrow``);
 * object: ``write_objects.infer_object_type`` (or ``object_encoding``).
+
+Every leaf's values reach its storage through an exact conversion
+(``write_exact``, ``write_objects``, ``write_arrow``): a value that would not
+read back the same raises ``ValueError`` naming it, before anything is written.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import pandas as pd
 from ..column.writer import ColumnData
 from . import write_objects as wo
 from .pandas_meta import tz_to_string
+from .write_exact import exact_numbers, exact_scalars, rescale
 from .write_types import NESTED, FieldType
 
 _MASKED = (pd.Int8Dtype, pd.Int16Dtype, pd.Int32Dtype, pd.Int64Dtype, pd.UInt8Dtype, pd.UInt16Dtype,
@@ -88,19 +93,10 @@ def _object_field_type(s, name, requested, times) -> FieldType:
 
 
 def _arrow_field_type(s, name, requested, times) -> FieldType:
-    import pyarrow as pa
+    from .write_arrow import arrow_field_type
 
-    t = s.dtype.pyarrow_dtype
-    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
-        np_dtype = np.dtype(t.to_pandas_dtype())
-        return _numeric_type(np_dtype, True)
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return FieldType("str", large=pa.types.is_large_string(t))
-    if pa.types.is_timestamp(t):
-        return _timestamp_type(t.unit, t.tz, times)
-    if pa.types.is_duration(t):
-        return FieldType("duration", unit=t.unit)
-    return _object_field_type(s.astype(object), name, requested, times)
+    ft = arrow_field_type(s.dtype.pyarrow_dtype, name, times, _timestamp_type)
+    return ft if ft is not None else _object_field_type(s.astype(object), name, requested, times)
 
 
 # ---------------------------------------------------------------- values
@@ -138,14 +134,22 @@ def _categorical(s, ft, name) -> ColumnData:
 
 
 def _nested(s, ft, name) -> list:
+    from .write_arrow import leaf_values, shred_arrow
     from .write_nested import leaf_levels, shred
 
-    values = s.to_numpy(dtype=object)
+    if isinstance(s.dtype, pd.ArrowDtype):
+        leaves = shred_arrow(s, ft, name)
+    else:
+        leaves = shred(s.to_numpy(dtype=object), ft, name)
     out = []
-    for leaf in shred(values, ft, name):
-        def_levels, rep_levels, dense = leaf_levels(leaf, len(values))
-        leaf_values, _ = flat_values(pd.Series(dense, dtype=object), leaf.ft.with_nullable(False), name)
-        col = _column(len(values), leaf_values, None, leaf.ft.with_nullable(True), name)
+    for leaf in leaves:
+        def_levels, rep_levels, take = leaf_levels(leaf, len(s))
+        if isinstance(leaf.values, tuple):
+            values = leaf_values(leaf, take, name)
+        else:
+            dense = pd.Series(leaf.values[take.view(bool)], dtype=object)
+            values, _ = flat_values(dense, leaf.ft.with_nullable(False), name)
+        col = _column(len(s), values, None, leaf.ft.with_nullable(True), name)
         col.def_levels, col.rep_levels = def_levels, rep_levels
         out.append(col)
     return out
@@ -155,12 +159,14 @@ def flat_values(s: pd.Series, ft: FieldType, name):
     """(dense values or (offsets, data), validity bool array or None) of a flat column."""
     dtype = s.dtype
     k = ft.kind
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and k == "str":
-        return arrow_string_buffers(s)
-    if isinstance(dtype, pd.ArrowDtype) and k in ("int", "uint", "float", "bool", "str"):
-        return _arrow_values(s, ft, name)
-    if k in ("int", "uint", "float", "bool") and not (isinstance(dtype, np.dtype) and dtype == object):
-        return _numeric_values(s, ft)
+    if isinstance(dtype, pd.ArrowDtype) or (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        from .write_arrow import arrow_values
+
+        found = arrow_values(s, ft, name)
+        if found is not None:
+            return found
+    if k in ("int", "uint", "float", "bool") and dtype != object and not isinstance(dtype, pd.ArrowDtype):
+        return _numeric_values(s, ft, name)
     if k in ("timestamp", "int96", "duration") and dtype != object:
         return _time_values(s, ft, name)
     values = s.to_numpy(dtype=object)
@@ -169,41 +175,38 @@ def flat_values(s: pd.Series, ft: FieldType, name):
     return _object_values(dense, ft, name), valid
 
 
-def _physical(values: np.ndarray, ft: FieldType) -> np.ndarray:
-    """ints narrower than 32 bits widen to int32 (INT32 storage); uint32 / uint64 keep their
-    unsigned dtype so statistics compare them unsigned."""
-    if ft.kind in ("int", "uint") and ft.bits < 32:
-        return values.astype(np.int32)
-    return values
-
-
-def _numeric_values(s, ft: FieldType):
+def _numeric_values(s, ft: FieldType, name):
     dtype = s.dtype
     if isinstance(dtype, np.dtype):
         values = s.to_numpy()
         if dtype.kind == "f":
             nan = np.isnan(values)
             if nan.any():
-                return _physical(values[~nan], ft), ~nan
-        return _physical(values, ft), None
+                return exact_numbers(values[~nan], ft, name), ~nan
+        return exact_numbers(values, ft, name), None
     mask = s.isna().to_numpy()
     np_dtype = dtype.numpy_dtype
     values = s.to_numpy(dtype=np_dtype, na_value=np_dtype.type(0))
     if mask.any():
-        return _physical(values[~mask], ft), ~mask
-    return _physical(values, ft), None
+        return exact_numbers(values[~mask], ft, name), ~mask
+    return exact_numbers(values, ft, name), None
 
 
 def _time_values(s, ft: FieldType, name):
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         s = s.dt.tz_convert(None)
     elif isinstance(s.dtype, pd.ArrowDtype):
-        s = s.astype(s.dtype.pyarrow_dtype.to_pandas_dtype()) if s.dtype.pyarrow_dtype.tz is None \
-            else s.astype(f"datetime64[{s.dtype.pyarrow_dtype.unit}, UTC]").dt.tz_convert(None)
-    ints = s.to_numpy().view(np.int64)
+        t = s.dtype.pyarrow_dtype
+        s = s.astype(f"datetime64[{t.unit}, UTC]").dt.tz_convert(None) if getattr(t, "tz", None) is not None \
+            else s.astype(t.to_pandas_dtype())
+    values = s.to_numpy()
+    ints = values.view(np.int64)
     valid = ints != _NAT
     dense = ints[valid] if not valid.all() else ints
-    return scale_times(dense, ft, name), valid
+    have = np.datetime_data(values.dtype)[0]
+    if ft.kind == "duration":
+        return rescale(dense, have, ft.unit, ft, name), valid
+    return scale_times(rescale(dense, have, ft.pandas_unit or ft.unit, ft, name), ft, name), valid
 
 
 def scale_times(ints: np.ndarray, ft: FieldType, name) -> np.ndarray:
@@ -234,9 +237,9 @@ def _object_values(dense, ft: FieldType, name):
     if k == "decimal":
         return wo.decimal_buffers(dense, ft, name)
     if k == "date":
-        return wo.date_values(dense, name)
+        return wo.date_values(dense, ft, name)
     if k == "time":
-        return wo.time_values(dense, name)
+        return wo.time_values(dense, ft, name)
     if k == "uuid":
         return wo.uuid_values(dense, name)
     if k == "fixed_bytes":
@@ -246,67 +249,9 @@ def _object_values(dense, ft: FieldType, name):
             raise TypeError(f"column {name!r}: values in a column of all-null type")
         return np.zeros(0, np.int32)
     if k in ("timestamp", "int96"):
-        idx = pd.DatetimeIndex(list(dense)).as_unit(ft.pandas_unit or ft.unit)
-        idx = idx.tz_convert(None) if idx.tz is not None else idx
-        return scale_times(idx.asi8, ft, name)
+        return scale_times(wo.datetime_values(dense, ft, name), ft, name)
     if k == "duration":
-        return pd.TimedeltaIndex(list(dense)).as_unit(ft.unit).asi8
+        return wo.timedelta_values(dense, ft, name)
     if k in ("int", "uint", "float", "bool"):
-        return _physical(wo.scalar_values(dense, ft, name), ft)
+        return exact_scalars(dense, ft, name)
     raise TypeError(f"column {name!r}: cannot write {ft.describe()} values from objects")
-
-
-# ---------------------------------------------------------------- Arrow buffers
-
-def arrow_string_buffers(s: pd.Series):
-    """(offsets, data) of the non-null strings and the validity, from the Arrow buffers."""
-    chunked = s.array.__arrow_array__()
-    parts = [_arrow_chunk(chunk) for chunk in chunked.chunks if len(chunk)]
-    if not parts:
-        return (np.zeros(1, np.int64), np.zeros(0, np.uint8)), None
-    if len(parts) == 1:
-        (offsets, data), valid = parts[0]
-        return (offsets, data), valid
-    pieces, datas, total = [np.zeros(1, np.int64)], [], 0
-    for (offsets, data), _ in parts:
-        datas.append(data[offsets[0]:offsets[-1]])
-        pieces.append(offsets[1:] - offsets[0] + total)
-        total += len(datas[-1])
-    valids = [v if v is not None else np.ones(len(o) - 1, bool) for (o, _), v in parts]
-    return (np.concatenate(pieces), np.concatenate(datas)), np.concatenate(valids)
-
-
-def _arrow_chunk(chunk):
-    """((dense offsets, data), validity or None) of one string / large_string Arrow array."""
-    from ..column.write_stats import gather_byte_arrays
-
-    validity_buf, offsets_buf, data_buf = chunk.buffers()[:3]
-    n, start = len(chunk), chunk.offset
-    width = np.int64 if chunk.type.id == _large_string_id() else np.int32
-    offsets = np.frombuffer(offsets_buf, width)[start:start + n + 1].astype(np.int64)
-    data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    if validity_buf is None or chunk.null_count == 0:
-        return (offsets, data), None
-    bits = np.unpackbits(np.frombuffer(validity_buf, np.uint8), bitorder="little")
-    valid = bits[start:start + n].astype(bool)
-    starts, ends = offsets[:-1][valid], offsets[1:][valid]
-    if len(starts) and np.array_equal(starts[1:], ends[:-1]):
-        return (np.append(starts, ends[-1]), data), valid
-    return gather_byte_arrays(offsets, data, np.flatnonzero(valid)), valid
-
-
-def _large_string_id():
-    import pyarrow as pa
-
-    return pa.large_string().id
-
-
-def _arrow_values(s, ft: FieldType, name):
-    if ft.kind == "str":
-        return arrow_string_buffers(s)
-    mask = s.isna().to_numpy()
-    np_dtype = np.dtype(s.dtype.pyarrow_dtype.to_pandas_dtype())
-    values = s.to_numpy(dtype=np_dtype, na_value=np_dtype.type(0))
-    if mask.any():
-        return _physical(values[~mask], ft), ~mask
-    return _physical(values, ft), None

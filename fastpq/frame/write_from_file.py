@@ -17,7 +17,7 @@ from .._thrift import Type
 from ..format.schema import Schema, SchemaNode
 from .from_pandas import PlannedColumn, WritePlan
 from .pandas_meta import ColumnInfo, PandasMetadata, RangeIndexInfo
-from .write_types import FieldType
+from .write_types import FieldType, decimal_physical
 
 
 def _unit_of(numpy_type: str | None) -> str | None:
@@ -58,8 +58,13 @@ def _node_type(node: SchemaNode, info) -> FieldType:
     if lg.kind == "int":
         return FieldType("int" if lg.signed else "uint", nullable, bits=lg.bit_width)
     if lg.kind == "decimal":
-        return FieldType("decimal", nullable, precision=lg.precision, scale=lg.scale)
-    if lg.kind in ("date", "time", "uuid", "null"):
+        width = node.type_length if p == Type.FIXED_LEN_BYTE_ARRAY else None
+        own = (p, width) != decimal_physical(lg.precision)            # not what fastpq would choose
+        return FieldType("decimal", nullable, precision=lg.precision, scale=lg.scale,
+                         physical=p if own else None, width=width if own else None)
+    if lg.kind == "time":
+        return FieldType("time", nullable, unit=None if lg.unit == "us" else lg.unit, tz="UTC" if lg.utc else None)
+    if lg.kind in ("date", "uuid", "null"):
         return FieldType(lg.kind, nullable)
     if lg.kind == "float16":
         return FieldType("float", nullable, bits=16)
@@ -126,7 +131,7 @@ def _dtype_of(info: ColumnInfo | None):
         return pd.CategoricalDtype()
     try:
         return pd.api.types.pandas_dtype(info.dtype)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, NotImplementedError):   # e.g. 'decimal128(9, 2)[pyarrow]': no alias
         return None
 
 

@@ -70,54 +70,66 @@ class LeafShred:
     repetitions: list        # 'required' / 'optional' / 'repeated' from the top field down
     offsets: list            # one int64 array per repeated field
     validity: list           # one uint8 array (or None: no nulls) per optional field
-    values: np.ndarray       # object array: one entry per leaf slot
+    values: object           # object array, one entry per leaf slot; or (Arrow array, slot indices)
 
 
 def shred(values: np.ndarray, ft: FieldType, name) -> list:
     """LeafShreds of a nested column's values (object array, one entry per row)."""
     out: list = []
-    _walk(values, ft, [], [], [], out, name)
+    _walk(values, None, ft, [], [], [], out, name)
     return out
 
 
-def _validity(values: np.ndarray, ft: FieldType, name):
-    valid = ~pd.isna(values)
-    if not ft.nullable:
-        if not valid.all():
-            raise ValueError(f"column {name!r}: null in a field that cannot hold nulls")
-        return None
-    return valid.view(np.uint8)
-
-
-def _walk(values, ft, reps, offsets, validity, out, name):
-    valid = _validity(values, ft, name)
+def enter_field(valid, present, ft: FieldType, reps: list, masks: list, name):
+    """One field's step of a shredding walk over its slots: (repetitions and masks with
+    this field's added, the slots valid here and in every ancestor: None for all).
+    ``valid``: the slots' validity (None: all valid); ``present``: the ancestors'. A
+    REQUIRED field may be null only under a null ancestor (it has no value to hold)."""
+    if not ft.nullable and valid is not None and (~valid if present is None else present & ~valid).any():
+        raise ValueError(f"column {name!r}: null in a field that cannot hold nulls")
     reps = reps + ["optional" if ft.nullable else "required"]
     if ft.nullable:
-        validity = validity + [valid]
+        masks = masks + [None if valid is None else valid.view(np.uint8)]
+    if valid is None:
+        return reps, masks, present
+    return reps, masks, valid if present is None else present & valid
+
+
+def _walk(values, present, ft, reps, offsets, validity, out, name):
+    valid = ~pd.isna(values)
+    reps, validity, here = enter_field(None if valid.all() else valid, present, ft, reps, validity, name)
     if ft.kind in ("list", "map"):
-        present = values if valid is None else np.where(valid.view(bool), values, None)
-        lengths = np.fromiter((0 if v is None else len(v) for v in present), np.int64, len(values))
+        present_values = values if here is None else np.where(here, values, None)
+        lengths = np.fromiter((0 if v is None else len(v) for v in present_values), np.int64, len(values))
         off = np.zeros(len(values) + 1, np.int64)
         np.cumsum(lengths, out=off[1:])
-        items = list(chain.from_iterable(_pairs(v) if ft.kind == "map" else v for v in present if v is not None))
+        items = list(chain.from_iterable(_pairs(v) if ft.kind == "map" else v
+                                         for v in present_values if v is not None))
         reps = reps + ["repeated"]
         offsets = offsets + [off]
         if ft.kind == "list":
-            _walk(_object_array(items), ft.children[0][1], reps, offsets, validity, out, f"{name}.element")
+            _walk(_object_array(items), None, ft.children[0][1], reps, offsets, validity, out, f"{name}.element")
             return
         _check_pairs(items, name)
         keys = _object_array([k for k, _ in items])
         vals = _object_array([v for _, v in items])
-        _walk(keys, ft.children[0][1], reps, offsets, validity, out, f"{name}.key")
-        _walk(vals, ft.children[1][1], reps, offsets, validity, out, f"{name}.value")
+        _walk(keys, None, ft.children[0][1], reps, offsets, validity, out, f"{name}.key")
+        _walk(vals, None, ft.children[1][1], reps, offsets, validity, out, f"{name}.value")
         return
     if ft.kind == "struct":
-        present = values if valid is None else np.where(valid.view(bool), values, None)
+        present_values = values if here is None else np.where(here, values, None)
+        _check_dicts(present_values, name)
         for key, child in ft.children:
-            child_values = _object_array([None if d is None else d.get(key) for d in present])
-            _walk(child_values, child, reps, offsets, validity, out, f"{name}.{key}")
+            child_values = _object_array([None if d is None else d.get(key) for d in present_values])
+            _walk(child_values, here, child, reps, offsets, validity, out, f"{name}.{key}")
         return
     out.append(LeafShred(ft, reps, offsets, validity, values))
+
+
+def _check_dicts(values, name):
+    for d in values:
+        if d is not None and not isinstance(d, dict):
+            raise ValueError(f"column {name!r}: expected a dict for a struct, found {d!r}")
 
 
 def _check_pairs(items, name):
@@ -127,12 +139,11 @@ def _check_pairs(items, name):
 
 
 def leaf_levels(leaf: LeafShred, n_rows: int):
-    """(def_levels, rep_levels or None, dense leaf values as an object array)."""
+    """(def_levels, rep_levels or None, take: uint8 per leaf slot, 1 where it holds a value)."""
     from ..kernels.levels import encode_nested_levels, level_info
 
     info = level_info(leaf.repetitions)
-    masks = [v for v in leaf.validity]
-    def_levels, rep_levels, take = encode_nested_levels(info, n_rows, leaf.offsets, masks,
-                                                        n_leaf=len(leaf.values))
-    dense = leaf.values[take.view(bool)]
-    return def_levels, (rep_levels if info.max_rep else None), dense
+    n_leaf = len(leaf.values[1]) if isinstance(leaf.values, tuple) else len(leaf.values)
+    def_levels, rep_levels, take = encode_nested_levels(info, n_rows, leaf.offsets, list(leaf.validity),
+                                                        n_leaf=n_leaf)
+    return def_levels, (rep_levels if info.max_rep else None), take

@@ -18,9 +18,12 @@ timestamp   INT64 + TIMESTAMP(unit, isAdjustedToUTC = tz is not None); pandas
 int96       INT96 (legacy timestamps, ``times='int96'``)
 duration    INT64 without annotation (as Arrow writes durations)
 date        INT32 + DATE
-time        INT64 + TIME(MICROS, isAdjustedToUTC=false)
+time        TIME(unit): INT32 for MILLIS, INT64 for MICROS (the default) and NANOS;
+            isAdjustedToUTC when ``tz`` is set (only when appending to such a file)
 decimal     INT32 (precision <= 9), INT64 (<= 18), else FIXED_LEN_BYTE_ARRAY of
-            the fewest bytes, + DECIMAL(precision, scale)
+            the fewest bytes, + DECIMAL(precision, scale); when appending, the
+            file's own choice (``physical``: INT32, INT64, FIXED_LEN_BYTE_ARRAY of
+            ``width`` bytes, or BYTE_ARRAY)
 uuid        FIXED_LEN_BYTE_ARRAY(16) + UUID
 fixed_bytes FIXED_LEN_BYTE_ARRAY(width), no annotation (bytes values of that length;
             chosen only when appending to such a column: pandas has no dtype for it)
@@ -54,15 +57,16 @@ class FieldType:
     kind: str
     nullable: bool = True
     bits: int = 64                 # int, uint, float
-    unit: str | None = None        # timestamp (stored unit), duration, time
+    unit: str | None = None        # timestamp (stored unit), duration, time (None: 'us')
     pandas_unit: str | None = None # timestamp: the pandas unit ('s' is stored as 'ms')
-    tz: str | None = None          # timestamp: time zone name; set => isAdjustedToUTC
+    tz: str | None = None          # timestamp: time zone name; timestamp, time: set => isAdjustedToUTC
     precision: int | None = None   # decimal
     scale: int | None = None       # decimal
     children: tuple = ()           # ((name, FieldType), ...) for list/map/struct/category
     ordered: bool = False          # category
     large: bool = False            # str / bytes: Arrow large_string (pandas' pyarrow storage)
-    width: int | None = None       # fixed_bytes: the FIXED_LEN_BYTE_ARRAY length
+    width: int | None = None       # fixed_bytes, decimal stored as FIXED_LEN_BYTE_ARRAY: its length
+    physical: int | None = None    # decimal: the stored physical Type (None: by precision)
 
     def with_nullable(self, nullable: bool) -> "FieldType":
         return replace(self, nullable=nullable)
@@ -80,6 +84,8 @@ class FieldType:
             return f"timestamp[{self.pandas_unit or self.unit}{', ' + self.tz if self.tz else ''}]"
         if self.kind == "decimal":
             return f"decimal({self.precision},{self.scale})"
+        if self.kind == "time":
+            return f"time[{self.unit or 'us'}]"
         if self.kind == "fixed_bytes":
             return f"fixed_len_byte_array({self.width})"
         if self.kind in NESTED or self.kind == "category":
@@ -88,8 +94,11 @@ class FieldType:
         return self.kind
 
 
-def decimal_physical(precision: int) -> tuple[int, int | None]:
-    """(physical type, type_length) storing a DECIMAL of ``precision`` digits."""
+def decimal_physical(precision: int, ft: "FieldType | None" = None) -> tuple[int, int | None]:
+    """(physical type, type_length) storing a DECIMAL of ``precision`` digits (``ft``'s own
+    ``physical`` and ``width`` when it has them)."""
+    if ft is not None and ft.physical is not None:
+        return ft.physical, ft.width if ft.physical == Type.FIXED_LEN_BYTE_ARRAY else None
     if precision <= 9:
         return Type.INT32, None
     if precision <= 18:
@@ -150,10 +159,9 @@ def _leaf_element(name: str, ft: FieldType, rep: int) -> SchemaElement:
     if k == "date":
         return _leaf(name, rep, Type.INT32, logicalType=LogicalType(DATE=DateType()), converted_type=ConvertedType.DATE)
     if k == "time":
-        return _leaf(name, rep, Type.INT64, converted_type=ConvertedType.TIME_MICROS, logicalType=LogicalType(
-            TIME=TimeType(isAdjustedToUTC=False, unit=_UNIT["us"]())))
+        return _time_element(name, ft, rep)
     if k == "decimal":
-        ptype, length = decimal_physical(ft.precision)
+        ptype, length = decimal_physical(ft.precision, ft)
         return _leaf(name, rep, ptype, type_length=length, converted_type=ConvertedType.DECIMAL,
                      precision=ft.precision, scale=ft.scale,
                      logicalType=LogicalType(DECIMAL=DecimalType(precision=ft.precision, scale=ft.scale)))
@@ -164,6 +172,15 @@ def _leaf_element(name: str, ft: FieldType, rep: int) -> SchemaElement:
     if k == "null":
         return _leaf(name, rep, Type.INT32, logicalType=LogicalType(UNKNOWN=NullType()))
     raise ValueError(f"no Parquet type for {ft.kind!r}")
+
+
+def _time_element(name: str, ft: FieldType, rep: int) -> SchemaElement:
+    unit = ft.unit or "us"
+    # TIME_MICROS as fastpq always wrote it; TIME_MILLIS (the legacy annotation) only where it
+    # says the same as the logical type, as pyarrow does; NANOS has none
+    conv = {"us": ConvertedType.TIME_MICROS, "ms": ConvertedType.TIME_MILLIS if ft.tz else None}.get(unit)
+    return _leaf(name, rep, Type.INT32 if unit == "ms" else Type.INT64, converted_type=conv, logicalType=LogicalType(
+        TIME=TimeType(isAdjustedToUTC=ft.tz is not None, unit=_UNIT[unit]())))
 
 
 def schema_elements(name: str, ft: FieldType) -> list:
@@ -215,7 +232,36 @@ def sort_order(ft: FieldType) -> tuple[str, bool]:
     if k in ("uuid", "fixed_bytes"):
         return write_stats.FIXED, False
     if k == "decimal":
-        return (write_stats.SIGNED_FIXED if ft.precision > 18 else write_stats.NUMERIC), False
+        ptype, _ = decimal_physical(ft.precision, ft)
+        # BYTE_ARRAY decimals order as signed integers of any length: no bounds rather than wrong ones
+        order = {Type.INT32: write_stats.NUMERIC, Type.INT64: write_stats.NUMERIC,
+                 Type.FIXED_LEN_BYTE_ARRAY: write_stats.SIGNED_FIXED}.get(ptype, write_stats.NONE)
+        return order, False
     if k in ("int96", "null") or k in NESTED:
         return write_stats.NONE, False
     return write_stats.NUMERIC, False
+
+
+def compatible(planned: FieldType, found: FieldType, nested: bool = False) -> bool:
+    """A typed column whose dtype gives ``found`` may be written as ``planned``: the same type
+    up to nullability, a categorical's code width, Arrow's string / binary width and the
+    file's choice of decimal storage; inside nested types, timestamps up to the time zone's
+    name and pandas' unit (Parquet keeps only the stored unit and UTC adjustment there),
+    times up to UTC adjustment. The values are still converted exactly (``write_exact``)."""
+    if planned.kind == "category" and found.kind == "category":
+        return compatible(planned.children[0][1], found.children[0][1])
+    if planned.kind != found.kind:
+        return False
+    if planned.kind in ("str", "bytes"):
+        return True
+    if planned.kind == "decimal":
+        return (planned.precision, planned.scale) == (found.precision, found.scale)
+    if planned.kind == "time":
+        return (planned.unit or "us") == (found.unit or "us")
+    if planned.kind in NESTED:
+        return len(planned.children) == len(found.children) and all(
+            (planned.kind != "struct" or p_name == f_name) and compatible(p, f, True)
+            for (p_name, p), (f_name, f) in zip(planned.children, found.children))
+    if nested and planned.kind == "timestamp":
+        return (planned.unit, planned.tz is None) == (found.unit, found.tz is None)
+    return replace(planned, nullable=True) == replace(found, nullable=True)
