@@ -9,7 +9,9 @@ from __future__ import annotations
 from .errors import (
     ChecksumError,
     CorruptFileError,
+    DiscoveryError,
     EncryptedFileError,
+    FileChangedError,
     FilterError,
     FilterTypeError,
     ParquetError,
@@ -67,6 +69,8 @@ __all__ = [
     "FilterError",
     "FilterTypeError",
     "PrecisionError",
+    "FileChangedError",
+    "DiscoveryError",
     "ArrowSchemaWarning",
     "PandasMetadataWarning",
     "__version__",

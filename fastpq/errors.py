@@ -78,3 +78,13 @@ class FilterError(ParquetError, ValueError):
 
 class FilterTypeError(FilterError, TypeError):
     """A filter compares a column with a value of a type it cannot be compared with."""
+
+
+class FileChangedError(ParquetError):
+    """A file changed (replaced, rewritten) after its footer was read: reading on would read
+    the new bytes through the old footer. Open it again."""
+
+
+class DiscoveryError(ParquetError, OSError):
+    """A dataset directory cannot be listed as a dataset: a symbolic link loop, a link to
+    nothing, a subdirectory that cannot be read."""
