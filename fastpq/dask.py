@@ -6,10 +6,13 @@ partition per file, per row group, or per N row groups), ``to_delayed`` and
 
 Reading plans on the client: files, partition pruning, row-group and page
 pruning (``fastpq.dataset.read.ParquetDataset.plan``). Each task carries one
-file's footer and its piece of the plan, and reads it like
-``fastpq.read_parquet`` would (filters applied to rows exactly). Column
-projection reaches the reads through from_map's protocol: the function takes a
-``columns=`` keyword, which dask's optimizer fills in. Partitions are given the
+file's footer, the file's identity (``fastpq.io``: taken on the client) and its
+piece of the plan, and reads it like ``fastpq.read_parquet`` would (filters
+applied to rows exactly); a file that changed since the plan raises
+``FileChangedError`` on the worker instead of being read through a footer
+that is no longer its own. Column projection reaches the reads through
+from_map's protocol: the function takes a ``columns=`` keyword, which dask's
+optimizer fills in. Partitions are given the
 dtypes of ``meta``: an integer (bool) column that statistics say may hold nulls
 is float64 (object) in every partition, so partitions agree. Divisions are
 known when the index is a stored column whose statistics show the pieces
@@ -17,17 +20,15 @@ sorted and disjoint.
 
 Writing: every partition becomes one part file per partition-key combination
 (``k=v/part.<partition>.<tag>.parquet``), written in parallel by the workers
-with fastpq's file writer; then the client writes one ``_metadata`` and
-``_common_metadata`` from the row groups the tasks return (the dataset layer's
-``fastpq.dataset.metadata.write_metadata``). ``append=True`` adds part files
-and extends ``_metadata``; the frame must match the dataset's schema.
+with fastpq's file writer, inside the dataset writer's protocol
+(``fastpq.dataset.write.begin_write``: lock, recovery, journal, commit of one
+``_metadata`` and ``_common_metadata`` from the row groups the tasks return).
+``append=True`` adds part files and extends ``_metadata``; the frame must match
+the dataset's schema.
 """
 from __future__ import annotations
 
 import dataclasses
-import json
-import posixpath
-import uuid
 
 import numpy as np
 import pandas as pd
@@ -93,6 +94,7 @@ def read_parquet(path, columns=None, filters=None, index=None, split_row_groups=
         return dd.from_pandas(meta, npartitions=1)
     tasks = []
     for piece in pieces:
+        ds.file(piece.file).source.pin()  # the worker refuses a file that changed since (fastpq.io)
         sub = ds.subset([piece.file])
         tasks.append((sub, dataclasses.replace(piece, file=0), plan))
     divisions = _divisions(ds, plan, pieces, meta, index) if calculate_divisions else None
@@ -226,89 +228,83 @@ def to_parquet(ddf, path, partition_on=None, append=False, overwrite=False, stor
     """Write a dask DataFrame as a hive dataset: one part file per partition (and partition-key
     combination), written in parallel, then one ``_metadata`` / ``_common_metadata``.
 
+    The write follows the dataset writer's protocol (``fastpq.dataset.write``): the
+    client locks the dataset, recovers an interrupted write, checks the schema and
+    journals the write; the tasks write part files; the client commits ``_metadata``.
+    A failed write is rolled back; a killed one is recovered by the next write or
+    ``fastpq.repair(root)``, like any other.
+
     append: add to an existing dataset (its schema and partition columns must match).
     write_index: store the index as a column; default: unless it is unnamed and int64
         (taken for dask's default index, pieces of RangeIndexes).
-    overwrite: replace an existing non-empty directory (default: refuse).
+    overwrite: replace an existing non-empty directory (default: refuse); the old files
+        go once the new ``_metadata`` is in place.
     options: fastpq's file writer options (stats, dictionary, page_index, ...).
-    compute=False returns a dask.delayed object that writes when computed.
+    compute=False returns a dask.delayed object that writes when computed: the journal
+        is written now (an uncomputed write is rolled back by the next write, as a crashed
+        one), the commit locks the dataset again and fails if another writer recovered
+        this write meanwhile.
     """
     import dask
 
-    from .dataset.metadata import PARTITIONS_KEY, Store
-    from .dataset.write import NEXT_PART_KEY, read_dataset
+    from .dataset.metadata import METADATA, Store
+    from .dataset.write import begin_write
 
     partition_on = [partition_on] if isinstance(partition_on, str) else list(partition_on or [])
     missing = [c for c in partition_on if c not in ddf.columns]
     if missing:
         raise ValueError(f"partition_on columns {missing} are not columns of the DataFrame")
     store = Store(path, storage_options, filesystem)
-    old = read_dataset(store) if (append and store.is_dir()) else None
-    if not append and store.is_dir() and store.files():
-        if not overwrite:
-            raise FileExistsError(f"{store.url} exists and is not empty: pass overwrite=True or append=True")
-        _clear(store)
-    store.makedirs("")
-    plan, partition_on = _write_plan(ddf, old, store, partition_on, write_index, options)
-    tag = uuid.uuid4().hex[:12]
-    first = int(_kv(old).get(NEXT_PART_KEY, 0) or 0) if old is not None else 0
-    writer_options = dict(options, compression=compression, row_group_offsets=row_group_offsets)
-    parts = [dask.delayed(_write_partition)(part, first + i, store, plan, partition_on, tag, writer_options,
-                                            old is not None)
-             for i, part in enumerate(ddf.to_delayed())]
-    finish_args = (store, plan, old, partition_on, ddf.npartitions + first, custom_metadata, _kinds(ddf, partition_on),
-                   PARTITIONS_KEY, NEXT_PART_KEY)
-    if not compute:
-        return dask.delayed(_finish)(parts, *finish_args)
-    if progress:
-        return _finish(_compute_with_progress(parts), *finish_args)
-    return dask.delayed(_finish)(parts, *finish_args).compute()
-
-
-def _clear(store) -> None:
-    removed = store.files()
-    for rel in removed:
-        store.remove(rel)
-    store.remove_empty_dirs(removed)
-
-
-def _kv(fmd) -> dict:
-    return {k.key: k.value for k in (fmd.key_value_metadata or [])} if fmd is not None else {}
-
-
-def _kinds(ddf, partition_on) -> list:
-    return [{"name": str(c), "kind": getattr(ddf.dtypes[c], "kind", "O")} for c in partition_on]
-
-
-def _write_plan(ddf, old, store, partition_on, write_index, options):
-    """The WritePlan every part shares: the existing dataset's (append), else from the data."""
-    from .append.schema import plan_for
-    from .dataset.metadata import PARTITIONS_KEY
-    from .frame.from_pandas import build_plan
-
-    if old is not None:
-        from .append.schema import check_frame
-
-        known = json.loads(_kv(old).get(PARTITIONS_KEY, "null") or "null")
-        if known is not None:
-            names = [p["name"] for p in known]
-            if partition_on and [str(c) for c in partition_on] != names:
-                from .errors import SchemaMismatchError
-
-                raise SchemaMismatchError(f"the dataset is partitioned on {names}, not {partition_on}")
-            partition_on = partition_on or names
-        plan = plan_for(old, store.url)
-        sample = _sample(ddf)
-        check_frame(sample[[c for c in sample.columns if c not in set(partition_on)]], plan)  # before any write
-        return plan, partition_on
+    if not append and store.is_dir() and store.files() and not overwrite:
+        raise FileExistsError(f"{store.url} exists and is not empty: pass overwrite=True or append=True")
     if write_index is None:  # an unnamed int64 index is taken for dask's default (RangeIndex pieces)
         write_index = not (ddf.index.name is None and ddf.index.dtype == np.int64)
     sample = _sample(ddf)
-    keep = [c for c in sample.columns if c not in set(partition_on)]
-    plan = build_plan(sample[keep], bool(write_index), options.get("object_encoding", "infer"),
-                      options.get("times", "int64"), options.get("nullable"))
-    plan.range_index = None  # a dataset's rows have no global RangeIndex
-    return plan, partition_on
+    writer_options = dict(options, compression=compression, row_group_offsets=row_group_offsets)
+    store.makedirs("")
+
+    def begin():
+        return begin_write(store, sample, partition_on, bool(append), custom_metadata, writer_options,
+                           bool(write_index), options.get("object_encoding", "infer"), options.get("times", "int64"),
+                           options.get("nullable"))
+
+    if not compute:
+        with store.lock():
+            job = begin()
+        return dask.delayed(_commit_later)(_part_tasks(ddf, job), job, ddf.npartitions)
+    with store.lock():  # held until the commit: other writers on this machine wait
+        job = begin()
+        try:
+            parts = _part_tasks(ddf, job)
+            results = _compute_with_progress(parts) if progress else list(dask.compute(*parts))
+        except BaseException:
+            job.roll_back()   # tasks still running delete what they write (write_part_of)
+            raise
+        job.commit([w for written in results for w in written], ddf.npartitions)
+    return store.path(METADATA)
+
+
+def _part_tasks(ddf, job) -> list:
+    """One write task per partition; parts checked against the plan when it is the dataset's."""
+    import dask
+
+    appending = bool(job.mode) and job.old is not None
+    return [dask.delayed(_write_partition)(part, job.first + i, job.store, job.plan, job.partition_on, job.tag,
+                                           job.options, appending)
+            for i, part in enumerate(ddf.to_delayed())]
+
+
+def _commit_later(results, job, count) -> str:
+    from .dataset.metadata import METADATA
+    from .errors import ParquetError
+
+    with job.store.lock():
+        if not job.is_current():
+            job.roll_back()   # its files only
+            raise ParquetError(f"{job.store.url}: another writer recovered this dask write before it was "
+                               "committed (its journal is gone): nothing was written")
+        job.commit([w for written in results for w in written], count)
+    return job.store.path(METADATA)
 
 
 def _sample(ddf) -> pd.DataFrame:
@@ -330,7 +326,7 @@ def _write_partition(df, number, store, plan, partition_on, tag, options, append
     """Write one dask partition: one part file per partition-key combination in it.
     Returns [(row groups with file_path set, rows)]."""
     from .append.schema import check_frame
-    from .dataset.write import split, write_part
+    from .dataset.write import part_name, split, write_part_of
 
     out = []
     for folder, part in split(df, partition_on):
@@ -338,36 +334,8 @@ def _write_partition(df, number, store, plan, partition_on, tag, options, append
             continue
         if appending:
             check_frame(part, plan)
-        rel = posixpath.join(folder, f"part.{number:06d}.{tag}.parquet")
-        out.append(write_part(store, rel, part, plan, options))
+        out.append(write_part_of(store, part_name(folder, number, tag), part, plan, options, tag))
     return out
-
-
-def _finish(results, store, plan, old, partition_on, next_part, custom, kinds, partitions_key, next_key):
-    """Write ``_metadata`` and ``_common_metadata`` from every task's row groups; returns the
-    path of ``_metadata``."""
-    from ._thrift import KeyValue as KV
-    from .dataset.metadata import METADATA, write_metadata
-    from .writer import file_metadata
-
-    row_groups, rows = [], 0
-    for written in results:
-        for rgs, n in written:
-            row_groups.extend(rgs)
-            rows += n
-    if old is not None:
-        fmd = old
-        fmd.row_groups = list(fmd.row_groups) + row_groups
-        fmd.num_rows = int(old.num_rows) + rows
-    else:
-        fmd = file_metadata(plan, row_groups, rows, custom)
-    kv = {k.key: k.value for k in fmd.key_value_metadata or []}
-    if partition_on and partitions_key not in kv:
-        kv[partitions_key] = json.dumps(kinds)
-    kv[next_key] = str(next_part)
-    fmd.key_value_metadata = [KV(key=k, value=v) for k, v in kv.items()]
-    write_metadata(store, fmd)
-    return store.path(METADATA)
 
 
 def _compute_with_progress(parts) -> list:

@@ -88,3 +88,13 @@ class DecodedBytesLimitError(ParquetError):
     def __init__(self, message: str, *, limit=None, used=None, needed=None):
         super().__init__(message)
         self.limit, self.used, self.needed = limit, used, needed
+
+
+class FileChangedError(ParquetError):
+    """A file changed (replaced, rewritten) after its footer was read: reading on would read
+    the new bytes through the old footer. Open it again."""
+
+
+class DiscoveryError(ParquetError, OSError):
+    """A dataset directory cannot be listed as a dataset: a symbolic link loop, a link to
+    nothing, a subdirectory that cannot be read."""

@@ -67,10 +67,12 @@ class _RowGroupReads:
         """
         from .reading import read_file
 
-        for i in self._selection:
-            yield read_file(self._pf, columns=columns, row_groups=[i], index=index, categories=categories,
-                            dtype_backend=dtype_backend, use_threads=use_threads, verify_checksums=verify_checksums,
-                            coerce_int96_timestamp_unit=coerce_int96_timestamp_unit)
+        with self._pf.reading():  # one check for all row groups
+            for i in self._selection:
+                yield read_file(self._pf, columns=columns, row_groups=[i], index=index, categories=categories,
+                                dtype_backend=dtype_backend, use_threads=use_threads,
+                                verify_checksums=verify_checksums,
+                                coerce_int96_timestamp_unit=coerce_int96_timestamp_unit)
 
     def head(self, n: int = 5, columns=None, index=None, categories=None, dtype_backend=None, use_threads=True,
              verify_checksums=False, coerce_int96_timestamp_unit=None):
@@ -131,9 +133,10 @@ class ParquetFile(_RowGroupReads):
     """A single Parquet file: ``ParquetFile(path_or_url_or_filelike_or_bytes)``."""
 
     def __init__(self, source, storage_options=None, filesystem=None):
-        self.source = source if isinstance(source, Source) else Source(source, storage_options, filesystem)
+        self.source = source if isinstance(source, Source) else \
+            Source(source, storage_options, filesystem, hold=True)
         self.path = self.source.name
-        with self.source.open() as f:
+        with self.source.open_pinned() as f:
             if self.source.is_local:  # honours an append in progress or interrupted (fastpq.append)
                 from .append import local_footer
 
@@ -186,6 +189,39 @@ class ParquetFile(_RowGroupReads):
     @property
     def _pf(self) -> "ParquetFile":
         return self
+
+    # ---------------------------------------------------------------- the file under the footer
+    def reading(self):
+        """A context for one read: the file is checked to be the one the footer came from
+        (fastpq.io: descriptor kept, or identity compared), once for every read inside."""
+        return self.source.session(self._still_there if self.source.is_local else None)
+
+    def _still_there(self, f) -> bool:
+        """Whether the local file open as ``f``, changed in place since the footer was read,
+        still holds this footer's schema and row groups where they were (an append keeps
+        them); its current footer as a reader sees it (``fastpq.append.local_footer``)."""
+        from .append import local_footer
+
+        try:
+            _, footer = local_footer(self.source.fs_path, f, self.path)
+            now = parse_file_metadata(footer, self.path)
+        except (CorruptFileError, OSError):
+            return False
+        old = self.metadata
+        if now.schema != old.schema or len(now.row_groups) < len(old.row_groups):
+            return False
+        return all(_layout(now.row_groups[i]) == _layout(old.row_groups[i]) for i in range(len(old.row_groups)))
+
+    def close(self) -> None:
+        """Let go of the file's descriptor (held from opening, for a local path). Reads after
+        this re-open the file and raise ``FileChangedError`` if it is not the same file."""
+        self.source.close()
+
+    def __enter__(self) -> "ParquetFile":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     @property
     def _selection(self) -> list:
@@ -370,6 +406,18 @@ class ParquetFileView(_RowGroupReads):
     def __repr__(self) -> str:
         return (f"<fastpq.ParquetFile {self._pf.path!r} row groups {self._selection}: "
                 f"{self.count():,} rows, {len(self._pf.columns)} columns>")
+
+
+def _layout(rg) -> tuple:
+    """Where a row group's chunks are and what they claim: rows, and per chunk its column,
+    type, codec, value count, offsets and size (not file_path: ``_metadata`` sets it)."""
+    chunks = []
+    for c in rg.columns:
+        md = c.meta_data
+        chunks.append((c.file_offset,) if md is None else (
+            tuple(md.path_in_schema or ()), md.type, md.codec, md.num_values, md.data_page_offset,
+            md.dictionary_page_offset, md.total_compressed_size))
+    return rg.num_rows, tuple(chunks)
 
 
 def _column_chunk(rg, leaf, path):

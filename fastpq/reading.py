@@ -57,7 +57,7 @@ def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dt
     plan = _Plan(rgs, starts, n_rows, limit, verify_checksums, coerce_int96_timestamp_unit, dtype_backend, meta,
                  Budget(path=pf.path))
     workers = _workers(use_threads) if n_rows * len(wanted) >= SMALL_READ_VALUES else 1
-    with ThreadPoolExecutor(workers) if workers > 1 else _Inline() as pool:
+    with pf.reading(), ThreadPoolExecutor(workers) if workers > 1 else _Inline() as pool:  # fastpq.io: one check
         flat = _decode_flat_fields(pf, wanted, cat_fields, plan, pool)
         arrays = {}
         for name in wanted:

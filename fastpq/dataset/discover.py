@@ -11,14 +11,27 @@ sorted by path, the order pyarrow.dataset gives; a list of files keeps its
 order.
 
 Listings come with file sizes (``os.stat`` / fsspec's ``find(detail=True)``),
-so reading a footer later is one ranged read with no size request.
+so reading a footer later is one ranged read with no size request; remote
+entries also carry the object's identity (``fastpq.io``: size, ETag ...), which
+every later read of the file is checked against.
+
+Local directories are walked following symbolic links; a link
+that leads back to a directory above it (a loop) raises ``DiscoveryError``
+instead of being followed, and so do a data file that is a link to nothing and
+a subdirectory that cannot be listed. Errors about the path given (a missing
+root: ``FileNotFoundError``, as pandas expects; a root that cannot be read)
+are raised as they are.
 """
 from __future__ import annotations
 
+import errno
 import glob as _glob
 import os
 import posixpath
 from dataclasses import dataclass, field
+
+from ..errors import DiscoveryError
+from ..io import remote_identity
 
 HIDDEN_PREFIXES = (".", "_")
 NOT_PARQUET_SUFFIXES = (".crc", ".json", ".txt", ".csv", ".md", ".log", ".tmp", ".swp", ".inprogress",
@@ -37,6 +50,7 @@ class FileEntry:
     name: str                 # for messages: the local path or the full URL
     size: int | None
     segments: list            # directory names to parse for partitions (hive: key=value)
+    identity: tuple | None = None   # a remote object's identity from the listing (fastpq.io)
 
 
 @dataclass
@@ -91,13 +105,13 @@ def discover(path_or_paths, filesystem=None, storage_options=None, use_metadata=
         if any(c in path for c in _GLOB_CHARS):
             return _glob_listing(fs, path)
         raise FileNotFoundError(f"no such file or directory: {_display(fs, path)}")
-    kind, size = info
+    kind, size, identity = info
     if kind == "directory":
         return _directory(fs, path.rstrip("/") if fs is not None else path, use_metadata)
     if posixpath.basename(path.replace(os.sep, "/")) == METADATA:
         root = posixpath.dirname(path) if fs is not None else os.path.dirname(os.path.abspath(path))
         return Listing(fs, root, "metadata", metadata_path=path, common_metadata_path=_sibling(fs, root))
-    return Listing(fs, None, "file", [FileEntry(path, _display(fs, path), size, [])])
+    return Listing(fs, None, "file", [FileEntry(path, _display(fs, path), size, [], identity)])
 
 
 def _display(fs, path: str) -> str:
@@ -105,20 +119,30 @@ def _display(fs, path: str) -> str:
 
 
 def _info(fs, path: str):
-    """('file' | 'directory', size) or None when the path does not exist."""
+    """('file' | 'directory', size, remote identity or None) or None when the path does not exist."""
     if fs is None:
         try:
             st = os.stat(path)
         except (FileNotFoundError, NotADirectoryError):
             return None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise DiscoveryError(f"{path}: a loop of symbolic links") from exc
+            raise
         import stat
 
-        return ("directory", 0) if stat.S_ISDIR(st.st_mode) else ("file", st.st_size)
+        return ("directory", 0, None) if stat.S_ISDIR(st.st_mode) else ("file", st.st_size, None)
     try:
         info = fs.info(path)
     except (FileNotFoundError, OSError):
         return None
-    return ("directory" if info.get("type") == "directory" else "file"), info.get("size")
+    return _kind_size(info)
+
+
+def _kind_size(info: dict) -> tuple:
+    if info.get("type") == "directory":
+        return "directory", info.get("size"), None
+    return "file", info.get("size"), remote_identity(info)
 
 
 def _sibling(fs, root: str) -> str | None:
@@ -146,41 +170,103 @@ def _directory(fs, root: str, use_metadata: bool) -> Listing:
         if _info(fs, meta) is not None:
             return Listing(fs, root, "metadata", metadata_path=meta, common_metadata_path=_sibling(fs, root))
     files = []
-    for rel, size in walk(fs, root):
+    for rel, size, identity in walk(fs, root):
         if is_data_file(rel):
             path = _join(fs, root, rel)
-            files.append(FileEntry(path, path if fs is None else fs.unstrip_protocol(path), size, rel.split("/")[:-1]))
+            files.append(FileEntry(path, path if fs is None else fs.unstrip_protocol(path), size, rel.split("/")[:-1],
+                                   identity))
     common = _join(fs, root, COMMON_METADATA)
     return Listing(fs, root, "directory", files,
                    common_metadata_path=common if _info(fs, common) is not None else None)
 
 
 def walk(fs, root: str) -> list:
-    """[(relative path, size)] of every file under ``root``, sorted by path."""
-    out = []
+    """[(relative path, size, remote identity or None)] of every file under ``root``, sorted
+    by path (local directories: module docstring on links)."""
     if fs is None:
-        stack = [(root, "")]
-        while stack:  # os.scandir: one stat per file (what os.walk does too), no path joins
-            folder, prefix = stack.pop()
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    if entry.is_dir():
-                        if entry.name[:1] not in HIDDEN_PREFIXES:  # pruned: never listed
-                            stack.append((entry.path, prefix + entry.name + "/"))
-                        continue
-                    try:
-                        size = entry.stat().st_size
-                    except OSError:
-                        size = None
-                    out.append((prefix + entry.name, size))
+        out = _walk_local(root)
     else:
+        out = []
         base = root.rstrip("/") + "/"
         for path, info in fs.find(root, withdirs=False, detail=True).items():
             path = fs._strip_protocol(path) if "://" in path else path
             if path.startswith(base):
-                out.append((path[len(base):], info.get("size")))
+                out.append((path[len(base):],) + _kind_size(info)[1:])
     out.sort()
     return out
+
+
+def _walk_local(root: str) -> list:
+    out = []
+    top = os.stat(root)
+    stack = [(root, "", {(top.st_dev, top.st_ino): root})]
+    while stack:  # os.scandir: one stat per file (what os.walk does too), no path joins
+        folder, prefix, above = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as exc:
+            if not prefix:
+                raise                      # the directory given: as it is
+            raise DiscoveryError(f"cannot list {folder}, a directory of the dataset {root}: {exc}") from exc
+        for entry in entries:
+            rel = prefix + entry.name
+            try:
+                is_dir = entry.is_dir()
+                pruned = entry.name[:1] in HIDDEN_PREFIXES  # hidden directories are never listed
+                st = entry.stat() if is_dir and not pruned else None
+            except OSError as exc:
+                if not is_data_file(rel):
+                    continue
+                raise DiscoveryError(f"{entry.path}, in the dataset {root}: {_reason(exc)}") from exc
+            if st is not None:
+                key = (st.st_dev, st.st_ino)
+                if key in above:
+                    raise DiscoveryError(f"{entry.path} leads back to {above[key]}: a loop of symbolic links "
+                                         f"in the dataset {root}")
+                stack.append((entry.path, rel + "/", {**above, key: entry.path}))
+            if is_dir:
+                continue
+            try:
+                size = entry.stat().st_size
+            except FileNotFoundError as exc:
+                if entry.is_symlink() and is_data_file(rel):
+                    raise DiscoveryError(f"{entry.path}, in the dataset {root}, is a symbolic link to nothing "
+                                         f"({os.readlink(entry.path)})") from exc
+                size = None                # gone since it was listed: reading it will say so
+            except OSError:
+                size = None
+            out.append((rel, size, None))
+    return out
+
+
+def _reason(exc: OSError) -> str:
+    return "a loop of symbolic links" if exc.errno == errno.ELOOP else str(exc)
+
+
+def _recursive_glob(pattern: str) -> list:
+    """[(path, ('file', size, None))] of the local files matching a pattern with a ``**``
+    component (any number of directories), found by ``walk`` (loops detected, hidden
+    directories skipped) instead of ``glob.glob``, which follows links around a loop
+    until the path is too long (and, with two loops, exponentially long)."""
+    parts = pattern.replace(os.sep, "/").split("/")
+    k = next(i for i, p in enumerate(parts) if any(c in p for c in _GLOB_CHARS))
+    base = "/".join(parts[:k]) or ("/" if pattern.startswith(("/", os.sep)) else "")
+    if not os.path.isdir(base or "."):
+        return []
+    return [(_join(None, base, rel) if base else rel, ("file", size, None))
+            for rel, size, _ in walk(None, base or ".") if _matches(rel.split("/"), parts[k:])]
+
+
+def _matches(names: list, patterns: list) -> bool:
+    import fnmatch
+
+    if not patterns:
+        return not names
+    if patterns[0] == "**":
+        return any(_matches(names[i:], patterns[1:]) for i in range(len(names) + 1))
+    return bool(names) and fnmatch.fnmatch(names[0], patterns[0]) and \
+        (names[0][:1] != "." or patterns[0][:1] == ".") and _matches(names[1:], patterns[1:])
 
 
 def _listing_of_list(fs, paths: list) -> Listing:
@@ -189,14 +275,14 @@ def _listing_of_list(fs, paths: list) -> Listing:
         info = _info(fs, path)
         if info is None:
             raise FileNotFoundError(f"no such file: {_display(fs, path)}")
-        kind, size = info
+        kind, size, identity = info
         if kind == "directory":
-            for rel, sub_size in walk(fs, path):
+            for rel, sub_size, sub_identity in walk(fs, path):
                 if is_data_file(rel):
                     full = _join(fs, path, rel)
-                    files.append(FileEntry(full, _display(fs, full), sub_size, _segments(full)))
+                    files.append(FileEntry(full, _display(fs, full), sub_size, _segments(full), sub_identity))
         else:
-            files.append(FileEntry(path, _display(fs, path), size, _segments(path)))
+            files.append(FileEntry(path, _display(fs, path), size, _segments(path), identity))
     return Listing(fs, None, "list", files)
 
 
@@ -210,25 +296,26 @@ def _segments(path: str) -> list:
 def _glob_listing(fs, pattern: str) -> Listing:
     magic = min(pattern.find(c) for c in _GLOB_CHARS if c in pattern)
     base = pattern[:magic].rsplit("/", 1)[0] if "/" in pattern[:magic] else ""
-    if fs is None:
-        matches = sorted(_glob.glob(pattern, recursive=True))
+    if fs is None and "**" in pattern.replace(os.sep, "/").split("/"):
+        infos = _recursive_glob(pattern)
+    elif fs is None:
+        matches = sorted(_glob.glob(pattern))
         infos = [(m, _info(None, m)) for m in matches]
     else:
         found = fs.glob(pattern, detail=True)
-        infos = [(p, ("directory" if i.get("type") == "directory" else "file", i.get("size")))
-                 for p, i in sorted(found.items())]
+        infos = [(p, _kind_size(i)) for p, i in sorted(found.items())]
     files = []
     for path, info in infos:
         if info is None:
             continue
         rel_base = path[len(base):].lstrip("/") if base and path.startswith(base) else path
         if info[0] == "directory":
-            for rel, size in walk(fs, path):
+            for rel, size, identity in walk(fs, path):
                 if is_data_file(rel):
                     full = _join(fs, path, rel)
-                    files.append(FileEntry(full, _display(fs, full), size, _segments(rel_base + "/" + rel)))
+                    files.append(FileEntry(full, _display(fs, full), size, _segments(rel_base + "/" + rel), identity))
         elif is_data_file(posixpath.basename(path.replace(os.sep, "/"))):
-            files.append(FileEntry(path, _display(fs, path), info[1], _segments(rel_base)))
+            files.append(FileEntry(path, _display(fs, path), info[1], _segments(rel_base), info[2]))
     if not files:
         raise FileNotFoundError(f"no Parquet files match {_display(fs, pattern)}")
     return Listing(fs, base or None, "glob", files)

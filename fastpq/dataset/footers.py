@@ -139,7 +139,7 @@ def read_all(fs, path: str) -> bytes:
 def source_of(fs, entry) -> Source:
     if fs is None:
         return Source(entry.path, size=entry.size)
-    src = Source(entry.path, filesystem=fs, size=entry.size)
+    src = Source(entry.path, filesystem=fs, size=entry.size, identity=entry.identity)
     src.name = entry.name
     return src
 

@@ -414,9 +414,13 @@ class ParquetDataset:
     def _read_one(self, plan: _Plan, piece: Piece, options: dict, threads, frame=False) -> list:
         """[_Part] for one piece: one part per run of row groups read whole, one per page-pruned
         row group."""
+        pf = self._pfs[piece.file]
+        with pf.reading():  # the file is the one its footer came from: one check for the piece (fastpq.io)
+            return self._read_checked(pf, plan, piece, options, threads, frame)
+
+    def _read_checked(self, pf, plan: _Plan, piece: Piece, options: dict, threads, frame) -> list:
         from ..reading import select_fields
 
-        pf = self._pfs[piece.file]
         meta = PandasMeta(pf.pandas_metadata)
         present = [n for n in plan.data if n in pf.schema.names]
         index = options.get("index")

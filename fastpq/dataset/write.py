@@ -33,13 +33,21 @@ point is the atomic replacement of ``_metadata`` (``Store.put_atomic``):
    the journal.
 
 A crash before step 4's ``_metadata`` swap leaves the old ``_metadata``: the
-next write or ``fastpq.repair(root)`` deletes the listed new files (roll
-back). After it, the journal's CRC matches ``_metadata``: recovery deletes the
+next write or ``fastpq.repair(root)`` deletes the listed new files, and every
+part file carrying the write's tag (roll back: a dask write's tasks choose
+their partition directories, so its journal names the tag, not the files).
+After it, the journal's CRC matches ``_metadata``: recovery deletes the
 replaced files (roll forward). Readers through ``_metadata`` see the old or
 the new dataset; readers that list the directory see new part files from the
 moment each is renamed into place, and replaced files until they are deleted.
 Other fsspec file systems: no lock (one writer at a time), atomicity as
 ``Store.put_atomic`` describes.
+
+Writers whose part files are written elsewhere (``fastpq.dask``: tasks on
+workers) run the same steps one by one: ``begin_write`` (steps 1-3, under the
+caller's lock: recover, read, check, journal the tag), ``write_part_of`` with
+``part_name(folder, number, job.tag)`` in the tasks, then ``job.commit``
+(steps 4-5) or ``job.roll_back``.
 """
 from __future__ import annotations
 
@@ -55,7 +63,7 @@ import numpy as np
 
 from ..append import repair_file
 from ..append.schema import check_frame, check_names, plan_for, updated_key_value
-from ..errors import CorruptFileError, PartitionError, SchemaMismatchError
+from ..errors import CorruptFileError, ParquetError, PartitionError, SchemaMismatchError
 from .footers import checked_file_paths, file_paths
 from .metadata import (COMMON_METADATA, METADATA, PARTITIONS_KEY, Store, collect, common_metadata, file_bytes,
                        file_path_of, located, parse_bytes)
@@ -276,34 +284,65 @@ class _DatasetWrite:
                                           f"{p['kind']!r}, the DataFrame's {self.df[p['name']].dtype}")
 
     def run(self) -> None:
-        store = self.store
+        groups = [(folder, part) for folder, part in split(self.df, self.partition_on) if len(part)]
+        self.begin([folder for folder, _ in groups])
+        try:
+            written = [write_part(self.store, rel, part, self.plan, self.options)
+                       for rel, (_, part) in zip(self.rels, groups)]
+        except BaseException:
+            self.roll_back()
+            raise
+        self.commit(written, len(groups))
+
+    def begin(self, folders=None) -> None:
+        """Step 3's journal: the part files of ``folders`` (one each) when known, and the
+        write's tag (module docstring)."""
         if self.mode == "overwrite" and not self.partition_on:
             raise ValueError("append='overwrite' replaces partitions: it needs partition_on")
-        groups = [(folder, part) for folder, part in split(self.df, self.partition_on) if len(part)]
-        first = self._next_part()
-        tag = uuid.uuid4().hex[:12]
-        rels = [posixpath.join(folder, f"part.{first + i:06d}.{tag}.parquet") for i, (folder, _) in enumerate(groups)]
-        for rel in rels:
-            store.check_new(rel)
-        _put_journal(store, rels, [], None)
+        self.first = self._next_part()
+        self.tag = uuid.uuid4().hex[:12]
+        self.rels = [part_name(folder, self.first + i, self.tag) for i, folder in enumerate(folders or [])]
+        for rel in self.rels:
+            self.store.check_new(rel)
+        _put_journal(self.store, self.rels, [], None, self.tag)
+
+    def commit(self, written: list, count: int) -> None:
+        """Steps 4-5 for the part files ``written`` ([(row groups, rows)], as ``write_part``
+        returns them) under ``count`` part numbers; rolled back if it fails before the
+        ``_metadata`` swap."""
+        store = self.store
+        row_groups = [rg for rgs, _ in written for rg in rgs]
+        rels = sorted(set(self.rels) | {file_path_of(rg) for rg in row_groups})
         try:
-            row_groups, rows = [], 0
-            for rel, (_, part) in zip(rels, groups):
-                rgs, n = write_part(store, rel, part, self.plan, self.options)
-                row_groups += rgs
-                rows += n
-            fmd, replaced = self._metadata(row_groups, rows, first + len(rels), {f for f, _ in groups})
+            fmd, replaced = self._metadata(row_groups, sum(n for _, n in written), self.first + count,
+                                           {posixpath.dirname(rel) for rel in rels})
+            replaced = [rel for rel in replaced if rel not in set(rels)]  # a listing sees the new files too
             data = file_bytes(fmd)
-            _put_journal(store, rels, replaced, zlib.crc32(data))
+            _put_journal(store, rels, replaced, zlib.crc32(data), self.tag)
             store.put_atomic(COMMON_METADATA, file_bytes(common_metadata(fmd)))
             store.put_atomic(METADATA, data)
         except BaseException:
-            _roll_back(store, rels)
+            self.roll_back()
             raise
         for rel in replaced:
             store.remove(rel)
         store.remove_empty_dirs(replaced)
         store.remove(JOURNAL)
+
+    def roll_back(self) -> None:
+        """Undo the write: its part files (named, or found by tag) and its journal; only the
+        files once another writer recovered it (the journal there is not this write's)."""
+        if self.is_current():
+            _abort(self.store, self.rels, self.tag)
+            return
+        mine = self.rels + tagged_files(self.store, self.tag)
+        for rel in mine:
+            self.store.remove(rel)
+        self.store.remove_empty_dirs(mine)
+
+    def is_current(self) -> bool:
+        """Whether the dataset's journal is still this write's (no other writer recovered it)."""
+        return _current(self.store, self.tag)
 
     def _next_part(self) -> int:
         if self.old is None:
@@ -343,6 +382,65 @@ class _DatasetWrite:
         kv[NEXT_PART_KEY] = str(next_part)
         fmd.key_value_metadata = [KeyValue(key=k, value=v) for k, v in kv.items()]
         return fmd, [r for r in replaced if r]
+
+
+def begin_write(store, sample, partition_on, mode, custom_metadata, options, write_index=None,
+                object_encoding="infer", times="int64", nullable=None) -> _DatasetWrite:
+    """Steps 1-3 for a write whose part files are written elsewhere (module docstring), under
+    the caller's ``store.lock()``: recover, read the dataset, plan (or check) the schema from
+    ``sample`` (a DataFrame of the data's columns and dtypes; partition columns included),
+    write the journal. Returns the job: ``partition_on`` (the dataset's, when appending),
+    ``plan``, ``first`` (the first part number), ``tag``, ``commit`` and ``roll_back``."""
+    recover(store)
+    job = _DatasetWrite(store, sample, list(partition_on), mode, custom_metadata, options)
+    job.plan_from(write_index, object_encoding, times, nullable)
+    job.begin()
+    return job
+
+
+def part_name(folder: str, number: int, tag: str) -> str:
+    """The relative path of a write's part file (never an existing or orphaned name)."""
+    return posixpath.join(folder, f"part.{number:06d}.{tag}.parquet")
+
+
+def write_part_of(store, rel: str, part, plan, options: dict, tag: str):
+    """``write_part`` in a task of the write ``tag`` (``begin_write``): refused once the write
+    is no longer current (rolled back, its journal gone or another write's), and the file
+    it wrote deleted again if it stopped being current meanwhile. Tasks may outlive their
+    write (a client that stopped waiting after another task failed, or died): a roll back
+    marks the journal aborted before it lists the write's files, so every file is either
+    listed and deleted by it, or seen aborted and deleted by its task."""
+    if not _current(store, tag):
+        raise ParquetError(f"{store.url}: the write {tag} was rolled back; part file {rel} not written")
+    written = write_part(store, rel, part, plan, options)
+    if not _current(store, tag):
+        store.remove(rel)
+        raise ParquetError(f"{store.url}: the write {tag} was rolled back; part file {rel} deleted")
+    return written
+
+
+def _current(store, tag: str) -> bool:
+    try:
+        journal = json.loads(store.read(JOURNAL) or b"null")
+    except ValueError:
+        return False
+    return isinstance(journal, dict) and journal.get("tag") == tag and not journal.get("aborted")
+
+
+def _abort(store, new: list, tag) -> None:
+    """Roll back the write of journal ``new`` / ``tag``: the journal marked aborted first
+    (``write_part_of``), then the files and the journal removed."""
+    if tag is not None:
+        _put_journal(store, new, [], None, tag, aborted=True)
+    _roll_back(store, new + tagged_files(store, tag))
+
+
+def tagged_files(store, tag) -> list:
+    """The part files of the write ``tag`` that exist (one listing)."""
+    if not isinstance(tag, str) or not re.fullmatch(r"[0-9a-f]{12}", tag):
+        return []
+    mine = re.compile(rf"(^|/)part\.[0-9]+\.{tag}\.parquet\Z")
+    return [rel for rel in store.files() if mine.search(rel)]
 
 
 def _listed(store) -> list:
@@ -402,10 +500,11 @@ def _discard(f) -> None:
 
 # ---------------------------------------------------------------- journal and recovery
 
-def _put_journal(store, new: list, delete: list, crc) -> None:
+def _put_journal(store, new: list, delete: list, crc, tag=None, aborted=False) -> None:
     for rel in new + delete:
         store.check(rel, file=True)
-    body = {"format": "fastpq-dataset-journal", "version": 1, "new": new, "delete": delete, "metadata_crc": crc}
+    body = {"format": "fastpq-dataset-journal", "version": 1, "new": new, "delete": delete, "metadata_crc": crc,
+            "tag": tag, "aborted": aborted}
     store.put_atomic(JOURNAL, json.dumps(body).encode("utf-8"))
 
 
@@ -435,9 +534,13 @@ def recover(store, sweep: bool = False) -> str:
     result = "clean"
     if raw is not None:
         current = store.read(METADATA)
-        forward, doomed = _doomed(store, raw, current)
-        _roll_back(store, doomed)
-        result = "completed the interrupted write" if forward else "rolled back the interrupted write"
+        forward, doomed, tag = _doomed(store, raw, current)
+        if forward:
+            _roll_back(store, doomed)
+            result = "completed the interrupted write"
+        else:
+            _abort(store, doomed, tag)
+            result = "rolled back the interrupted write"
     if store.local and (sweep or raw is not None):
         removed = 0
         for rel in [rel for rel in store.files() if _TEMP.search(rel)]:
@@ -452,7 +555,7 @@ def recover(store, sweep: bool = False) -> str:
 
 
 def _doomed(store, raw: bytes, current: bytes | None) -> tuple:
-    """(roll forward?, the files recovery deletes) from the journal's bytes ``raw``: its
+    """(roll forward?, the files recovery deletes, the write's tag) from the journal's bytes ``raw``: its
     ``delete`` entries when its CRC is that of the ``current`` _metadata, else its ``new``
     ones. ``CorruptFileError`` unless it is a journal of this module whose entries are
     files the dataset may delete (``Store.check``), none of them a metadata file or a file
@@ -472,6 +575,9 @@ def _doomed(store, raw: bytes, current: bytes | None) -> tuple:
     for key in ("new", "delete"):
         for rel in journal[key]:
             store.check(rel, where, f"journal entry ({key!r})", file=True)
+    tag = journal.get("tag")
+    if tag is not None and not isinstance(tag, str):
+        raise CorruptFileError(f"the dataset journal's tag is {tag!r}, not a string; {advice}", path=where)
     forward = crc is not None and current is not None and zlib.crc32(current) == crc
     doomed = journal["delete" if forward else "new"]
     name = store.path(METADATA)
@@ -480,4 +586,4 @@ def _doomed(store, raw: bytes, current: bytes | None) -> tuple:
         if rel in (METADATA, COMMON_METADATA, JOURNAL) or rel in live:
             raise CorruptFileError(f"the dataset journal would delete {rel!r}, which the dataset still uses; "
                                    f"{advice}", path=where)
-    return forward, doomed
+    return forward, doomed, tag

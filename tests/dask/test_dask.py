@@ -18,18 +18,6 @@ import dask  # noqa: E402
 import fastpq.dask as fdask  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                       worker_dashboard_address=None)
-    c = distributed.Client(cluster)
-    try:
-        yield c
-    finally:
-        c.close()
-        cluster.close()
-
-
 def _frame(seed: int, n: int = 300) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame({
