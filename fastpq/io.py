@@ -39,13 +39,14 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import threading
 import weakref
 from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
-from .errors import FileChangedError
+from .errors import CorruptFileError, FileChangedError
 
 # fsspec info keys that name one version of an object (compared when both sides have them) ...
 _STRONG_KEYS = ("ETag", "etag", "e_tag", "md5Hash", "md5", "generation", "VersionId", "version_id")
@@ -141,7 +142,7 @@ class Source:
             with self.fs.open(self.fs_path, "rb") as f:
                 yield f
         else:
-            with open(self.fs_path, "rb") as f:
+            with open_regular(self.fs_path) as f:
                 yield f
 
     @contextmanager
@@ -149,7 +150,7 @@ class Source:
         """``open`` for reading the footer: the identity is taken first (module docstring); a
         local file's descriptor is kept afterwards when the Source holds."""
         if self._mode == "local":
-            with open(self.fs_path, "rb") as f:
+            with open_regular(self.fs_path) as f:
                 self.identity = local_identity(os.fstat(f.fileno()))
                 yield f
                 if self._hold:
@@ -249,7 +250,7 @@ class Source:
         if self._mode == "held":
             self._check_local(self._fd, revalidate)
             return
-        fd = os.open(self.fs_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        fd = open_regular_fd(self.fs_path)
         try:
             self._check_local(fd, revalidate)
         except BaseException:
@@ -333,6 +334,26 @@ class Source:
 
     def __repr__(self) -> str:
         return f"Source({self.name!r})"
+
+
+def open_regular_fd(path: str) -> int:
+    """A descriptor of ``path`` opened for reading if it is a regular file; ``CorruptFileError``
+    for a directory, a FIFO (whose open would wait for a writer forever) or a device."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CorruptFileError("is not a regular file (a directory, FIFO or device): not a Parquet file",
+                                   path=path)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_regular(path: str):
+    """``open_regular_fd`` as a binary file object."""
+    return os.fdopen(open_regular_fd(path), "rb")
 
 
 def _release(fd: int) -> None:

@@ -13,7 +13,7 @@ from ..errors import CorruptFileError
 from ..file import ParquetFile
 from ..format.footer import TAIL_READ, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
-from ..io import Source
+from ..io import Source, open_regular
 from .paths import check_path
 
 
@@ -131,7 +131,7 @@ def checked_file_paths(row_groups, name) -> list:
 
 def read_all(fs, path: str) -> bytes:
     if fs is None:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             return f.read()
     return fs.cat_file(path)
 

@@ -38,6 +38,7 @@ from ..append.schema import describe_leaf, same_leaf
 from ..errors import CorruptFileError, SchemaMismatchError
 from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
+from ..io import open_regular
 from ..writer import fsync_dir
 from .paths import check_new_name, check_path, name_limits
 
@@ -219,16 +220,6 @@ class Store:
             yield
         finally:
             os.close(fd)
-
-
-def open_regular(path: str):
-    """``path`` opened for reading if it is a regular file; ``CorruptFileError`` for a
-    directory, a FIFO (whose open would wait for a writer forever) or a device."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise CorruptFileError("is not a regular file (a directory, FIFO or device)", path=path)
-    return os.fdopen(fd, "rb")
 
 
 def _ancestors(folder: str) -> list:

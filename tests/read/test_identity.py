@@ -301,7 +301,7 @@ def test_a_dataset_holds_no_descriptor(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "open", counted)
     assert len(ds.to_pandas()) == 600
     monkeypatch.undo()
-    assert len(opens) == 200                      # one descriptor per file read, none per chunk
+    assert len(opens) == 400                      # per file: one open for its footer, one for its read; none per chunk
     assert fio.held_descriptors() == before_held
     assert _open_fds() == before_fds
 

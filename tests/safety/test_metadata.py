@@ -36,7 +36,6 @@ LOCAL = {
 }
 REFUSE_ALWAYS = ("write", "append=True", "append='overwrite'", "append=False", "read")
 REFUSE_LOCAL = ("write", "append=False")
-READS_A_DIRECTORY = ("the symlink itself", "a directory")
 
 
 def _cases():
@@ -60,9 +59,6 @@ def _install(arena, value) -> None:
 def test_hostile_metadata_touches_nothing(arena, value, refused, op, request):
     if refused is REFUSE_LOCAL and not arena.symlinks:
         pytest.skip("symbolic links and directories: local roots only")
-    if op == "read" and any(f"[{arena.kind}-{name}-" in request.node.name for name in READS_A_DIRECTORY):
-        request.applymarker(pytest.mark.xfail(raises=IsADirectoryError, strict=True,
-                                              reason="io.Source opens what file_path names (issue 13 item 4)"))
     _install(arena, value)
     outside, inside = arena.snapshot(inside=False), arena.snapshot(inside=True)
     if op in refused:
