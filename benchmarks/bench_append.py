@@ -58,15 +58,15 @@ def base_file(library: str, groups: int):
 
 
 class _NoFsync:
-    """fastpq.append's disk operations with the fsyncs left out."""
+    """fastpq.append.appender's disk operations with the fsyncs left out."""
 
     def __init__(self):
-        from fastpq import append
+        from fastpq.append import appender as append
 
         self.ops = append.OPS
 
     def __enter__(self):
-        from fastpq import append
+        from fastpq.append import appender as append
 
         class Ops(append.DiskOps):
             def fsync(self, fd):
@@ -78,7 +78,7 @@ class _NoFsync:
         append.OPS = Ops()
 
     def __exit__(self, *exc):
-        from fastpq import append
+        from fastpq.append import appender as append
 
         append.OPS = self.ops
 

@@ -22,7 +22,7 @@ from .errors import (
     UnsupportedFeatureError,
 )
 from . import options
-from .file import ParquetFile, ParquetFileView
+from .file.reader import ParquetFile, ParquetFileView
 from .format.keyvalue import ArrowSchemaWarning, PandasMetadataWarning
 
 __version__ = "0.1.0"
@@ -31,7 +31,7 @@ __version__ = "0.1.0"
 def __getattr__(name):
     # The writer is imported on first use: ``import fastpq`` stays light.
     if name == "ParquetWriter":
-        from .writer import ParquetWriter
+        from .file.writer import ParquetWriter
 
         return ParquetWriter
     if name in ("write", "repair"):  # files and datasets (fastpq.dataset.write dispatches)

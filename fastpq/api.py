@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 
-from .file import ParquetFile
-from .frame.dtypes import NO_DEFAULT
-from .io import Source
+from .file.reader import ParquetFile
+from .frame.read.dtypes import NO_DEFAULT
+from .format.source import Source
 
 _BACKENDS = ("numpy_nullable", "pyarrow")
 _ACCEPTED = {"engine", "filesystem", "row_groups", "coerce_int96_timestamp_unit", "to_pandas_kwargs",

@@ -6,7 +6,7 @@ partition per file, per row group, or per N row groups), ``to_delayed`` and
 
 Reading plans on the client: files, partition pruning, row-group and page
 pruning (``fastpq.dataset.read.ParquetDataset.plan``). Each task carries one
-file's footer, the file's identity (``fastpq.io``: taken on the client) and its
+file's footer, the file's identity (``fastpq.format.source``: taken on the client) and its
 piece of the plan, and reads it like ``fastpq.read_parquet`` would (filters
 applied to rows exactly); a file that changed since the plan raises
 ``FileChangedError`` on the worker instead of being read through a footer

@@ -1,5 +1,5 @@
 """What an append checks and rewrites: the file's write plan, the DataFrame against it,
-the spliced footer and the updated key-value metadata (used by ``fastpq.append`` and
+the spliced footer and the updated key-value metadata (used by ``fastpq.append.appender`` and
 by dataset appends)."""
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def plan_for(fmd, path):
     """The WritePlan that writes row groups like the file's (UnsupportedFeatureError when
     fastpq cannot reproduce its column types)."""
     from ..frame.pandas_meta import parse_pandas_metadata
-    from ..frame.write_from_file import plan_from_file
+    from ..frame.write.from_file import plan_from_file
 
     schema = Schema(fmd.schema, path)
     raw = {kv.key: kv.value for kv in fmd.key_value_metadata or []}.get("pandas")
@@ -129,7 +129,7 @@ def plan_for(fmd, path):
 
 def _unwritable(schema, meta) -> str | None:
     """Which column fastpq's writer has no type for (as the file stores it)."""
-    from ..frame.write_from_file import field_type_from_node
+    from ..frame.write.from_file import field_type_from_node
 
     for node in schema.fields:
         try:
@@ -193,7 +193,7 @@ def check_frame(df, plan) -> None:
 
 
 def _check_column(col, s) -> None:
-    from ..frame.write_convert import field_type_of
+    from ..frame.write.convert import field_type_of
 
     if s.dtype != object and col.ft.kind != "null":
         times = "int96" if col.ft.kind == "int96" else "int64"
@@ -217,7 +217,7 @@ def _check_column(col, s) -> None:
 
 
 def _check_index(df, plan) -> None:
-    from ..frame.from_pandas import build_plan
+    from ..frame.write.plan import build_plan
 
     stored = [c for c in plan.columns if c.is_index]
     if plan.range_index is not None:
@@ -247,7 +247,7 @@ def _check_index(df, plan) -> None:
 
 
 def _compatible(planned, found) -> bool:
-    from ..frame.write_types import compatible
+    from ..frame.write.types import compatible
 
     return compatible(planned, found)
 
@@ -257,7 +257,7 @@ def updated_key_value(fmd, plan, df, custom_metadata=None) -> list:
     RangeIndex extended and categorical entries merged, custom keys updated, and
     ARROW:schema (which embeds the pandas metadata) re-serialised. Other keys stay."""
     from .._thrift import KeyValue
-    from ..frame.write_arrow_schema import arrow_schema
+    from ..frame.write.arrow_schema import arrow_schema
 
     kv = {item.key: item.value for item in fmd.key_value_metadata or []}
     if kv.get("pandas"):

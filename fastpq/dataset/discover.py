@@ -12,7 +12,7 @@ order.
 
 Listings come with file sizes (``os.stat`` / fsspec's ``find(detail=True)``),
 so reading a footer later is one ranged read with no size request; remote
-entries also carry the object's identity (``fastpq.io``: size, ETag ...), which
+entries also carry the object's identity (``fastpq.format.source``: size, ETag ...), which
 every later read of the file is checked against.
 
 Local directories are walked following symbolic links; a link
@@ -31,7 +31,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from ..errors import DiscoveryError
-from ..io import remote_identity
+from ..format.source import remote_identity
 
 HIDDEN_PREFIXES = (".", "_")
 NOT_PARQUET_SUFFIXES = (".crc", ".json", ".txt", ".csv", ".md", ".log", ".tmp", ".swp", ".inprogress",

@@ -10,10 +10,10 @@ import os
 import numpy as np
 
 from ..errors import CorruptFileError
-from ..file import ParquetFile
+from ..file.reader import ParquetFile
 from ..format.footer import TAIL_READ, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
-from ..io import Source, open_regular
+from ..format.source import Source, open_regular
 from .paths import check_path
 
 

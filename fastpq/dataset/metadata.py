@@ -32,14 +32,14 @@ import stat
 import uuid
 from contextlib import contextmanager
 
-from .. import localfs
+from ..file import localfs
 from .._thrift import FileMetaData
 from ..append.schema import describe_leaf, same_leaf
 from ..errors import CorruptFileError, SchemaMismatchError
 from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
-from ..io import open_regular
-from ..writer import fsync_dir
+from ..format.source import open_regular
+from ..file.writer import fsync_dir
 from .paths import check_new_name, check_path, name_limits
 
 METADATA = "_metadata"

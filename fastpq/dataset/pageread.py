@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..frame.assemble import PandasMeta
+from ..frame.read.assemble import PandasMeta
 from . import filters as F, pages as P
 from .rows import dnf_mask
 
@@ -18,7 +18,7 @@ from .rows import dnf_mask
 def page_selections(pf, rgs, groups, fields, data, index) -> dict:
     """{row group: (candidate row ranges, {column index: page_rows()})} for the row groups whose
     page index narrows what to read (fastpq.dataset.pages)."""
-    from ..reading import select_fields
+    from ..file.read import select_fields
 
     filtered = [pf.schema.field(n) for n in dict.fromkeys(b.column for g in groups for b in g)]
     filtered = [n for n in filtered if n.is_leaf and n.max_rep == 0]
@@ -82,7 +82,7 @@ def read_pages(pf, k, ranges, pages, names, index_fields, groups, options, meta)
 
 def column_rows(pf, k, name, rows, pages, options):
     """(Series of column ``name`` at the sorted absolute ``rows`` of row group ``k``, validity)."""
-    from ..reading import read_file
+    from ..file.read import read_file
 
     node = pf.schema.field(name)
     pg = pages.get(node.column_index) if node.is_leaf and node.max_rep == 0 else None

@@ -36,7 +36,7 @@ from .._thrift import ColumnIndex, OffsetIndex
 from ..errors import CorruptFileError
 from ..format import thrift_io
 from ..format.statistics import decode_value
-from ..io import Source
+from ..format.source import Source
 from .filters import Summary, may_match, stat_key, NS
 
 _MAX_GAP = 64 << 10  # index structures closer than this are fetched in one read
@@ -262,7 +262,7 @@ def column_file(pf, k: int, leaf, selected: list, all_pages: list):
     ``all_pages``, the chunk's page_rows()) of ``leaf`` in row group ``k`` of ``pf`` (other
     columns are not readable from it)."""
     from .._thrift import FileMetaData
-    from ..file import ParquetFile
+    from ..file.reader import ParquetFile
     from ..format.footer import RowGroupList
 
     vsrc = VirtualSource(pf.source)

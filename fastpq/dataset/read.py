@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CorruptFileError, FilterError, SchemaMismatchError
-from ..file import ParquetFile
+from ..file.reader import ParquetFile
 from ..format.statistics import chunk_statistics
-from ..frame.assemble import NULLABLE_NUMPY_TYPES, PandasMeta
+from ..frame.read.assemble import NULLABLE_NUMPY_TYPES, PandasMeta
 from . import combine, filters as F, footers, pageread
 from .discover import discover
 from .partitions import discover_partitioning
@@ -419,7 +419,7 @@ class ParquetDataset:
             return self._read_checked(pf, plan, piece, options, threads, frame)
 
     def _read_checked(self, pf, plan: _Plan, piece: Piece, options: dict, threads, frame) -> list:
-        from ..reading import select_fields
+        from ..file.read import select_fields
 
         meta = PandasMeta(pf.pandas_metadata)
         present = [n for n in plan.data if n in pf.schema.names]
@@ -448,7 +448,7 @@ class ParquetDataset:
 
     def _read_frame(self, pf, piece, names, index_fields, options, threads) -> _Part:
         """A whole piece through the file reader's DataFrame (its index rules apply)."""
-        from ..reading import read_file
+        from ..file.read import read_file
 
         df = read_file(pf, columns=names, row_groups=piece.row_groups, index=options.get("index"),
                        categories=options.get("categories"), dtype_backend=options.get("dtype_backend"),
@@ -458,7 +458,7 @@ class ParquetDataset:
                      df.index if index_fields else None, df.index)
 
     def _read_run(self, pf, piece, rgs, names, extra, index_fields, options, threads, meta) -> _Part:
-        from ..reading import read_file
+        from ..file.read import read_file
 
         groups = piece.groups
         masks = {} if groups else None
@@ -504,7 +504,7 @@ class ParquetDataset:
         return out
 
     def _empty_part(self, plan: _Plan, options: dict) -> _Part:
-        from ..reading import read_file, select_fields
+        from ..file.read import read_file, select_fields
 
         i = next((k for k, pf in enumerate(self._pfs) if pf is not None), None)
         if i is None:

@@ -145,7 +145,7 @@ def describe(sig: tuple) -> str:
 
 def file_fields(pf) -> list:
     """[(name, node, ctype, label, is_index)] of a ParquetFile's top-level fields."""
-    from ..frame.assemble import PandasMeta
+    from ..frame.read.assemble import PandasMeta
 
     origins = match_fields(pf.arrow_schema, pf.schema.names)
     meta = PandasMeta(pf.pandas_metadata)

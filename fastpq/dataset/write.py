@@ -61,7 +61,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ..append import repair_file
+from ..append.appender import repair_file
 from ..append.schema import check_frame, check_names, plan_for, updated_key_value
 from ..errors import CorruptFileError, ParquetError, PartitionError, SchemaMismatchError
 from .footers import checked_file_paths, file_paths
@@ -83,7 +83,7 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
           partition_on=None, file_scheme="simple", append=False, nullable=None) -> None:
     """Write the DataFrame ``df`` to a Parquet file or a hive-partitioned dataset.
 
-    file_scheme='simple' (default): one file, as ``fastpq.writer.write`` (see it for
+    file_scheme='simple' (default): one file, as ``fastpq.file.writer.write`` (see it for
     every option); ``append=True`` appends to it in place, crash-safely.
     file_scheme='hive': a dataset directory (see ``fastpq.dataset.write``);
     ``partition_on``: columns whose values name the directories; ``append=True``
@@ -101,7 +101,7 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
     if file_scheme == "simple":
         if partition_on:
             raise ValueError("partition_on needs file_scheme='hive'")
-        from ..writer import write as write_file
+        from ..file.writer import write as write_file
 
         return write_file(path, df, row_group_offsets=row_group_offsets, write_index=write_index, times=times,
                           object_encoding=object_encoding, overwrite=overwrite, storage_options=storage_options,
@@ -121,7 +121,7 @@ def _is_directory(path, storage_options) -> bool:
 
 
 def repair(path, storage_options=None) -> str:
-    """Finish or roll back an interrupted append: of a local file (``fastpq.append``: also
+    """Finish or roll back an interrupted append: of a local file (``fastpq.append.appender``: also
     removes the temporary files killed writes of it left, and raises CorruptFileError rather
     than report success on a file no reader can open) or of a dataset directory (this
     module). Returns what was done ('clean' if nothing)."""
@@ -140,7 +140,7 @@ def write_dataset(root, df, partition_on=None, append=False, overwrite=True, sto
     """Write, append to (``append=True``) or overwrite partitions of (``append='overwrite'``)
     the dataset at ``root`` (see the module docstring). ``options``: the file writer's
     (compression, stats, dictionary, ...)."""
-    from ..frame.from_pandas import as_frame
+    from ..frame.write.plan import as_frame
 
     df = as_frame(df)
     if append not in (False, True, "overwrite"):
@@ -249,7 +249,7 @@ class _DatasetWrite:
         self.old = read_dataset(store)
 
     def plan_from(self, write_index, object_encoding, times, nullable) -> None:
-        from ..frame.from_pandas import build_plan
+        from ..frame.write.plan import build_plan
 
         if self.mode and self.old is not None:
             self._check_partitions()
@@ -356,7 +356,7 @@ class _DatasetWrite:
     def _metadata(self, row_groups, rows, next_part, folders):
         """(new _metadata FileMetaData, part files it no longer references)."""
         from .._thrift import KeyValue
-        from ..writer import file_metadata
+        from ..file.writer import file_metadata
 
         old, replaced = self.old, []
         if self.mode and old is not None:
@@ -460,7 +460,7 @@ def read_dataset(store):
 
 def write_part(store, rel: str, part, plan, options: dict):
     """Write one part file; returns its row groups (file_path set) and row count."""
-    from ..writer import ParquetWriter
+    from ..file.writer import ParquetWriter
 
     store.makedirs(posixpath.dirname(rel))
     options = dict(options)

@@ -10,8 +10,8 @@ import tarfile
 import numpy as np
 
 import fastpq
-from fastpq import append as append_mod
-from fastpq import writer as writer_mod
+from fastpq.append import appender as append_mod
+from fastpq.file import writer as writer_mod
 from tests.append._helpers import canon, expected, read_fastpq, read_pyarrow, sha256
 
 
@@ -164,7 +164,7 @@ def aftermath(scenario, crashed: Crashed, what: str, workdir) -> str:
     ``fastpq.repair`` pyarrow too, with the journal applied, finished or set aside (never
     lost). Returns what fastpq read: 'old', 'new' or 'other'."""
     import fastpq
-    from fastpq.append.journal import Journal
+    from fastpq.file.journal import Journal
 
     src = os.path.join(workdir, "src")
     os.makedirs(src)

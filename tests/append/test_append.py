@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-from fastpq import append as append_mod
+from fastpq.append import appender as append_mod
 from fastpq.format.footer import read_footer_bytes
 from tests.append._crash import Scenario
 from tests.append._helpers import canon, expected, frame, read_fastpq, read_pyarrow, sha256

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import fastpq
-from fastpq import writer as writer_mod
+from fastpq.file import writer as writer_mod
 from tests.append._helpers import canon, expected, frame, read_pyarrow
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")

@@ -1,6 +1,6 @@
 """Crash injection: an append killed (SIGKILL) at every disk operation and inside writes.
 
-Each append runs in a forked child whose ``fastpq.append.OPS`` counts the disk
+Each append runs in a forked child whose ``fastpq.append.appender.OPS`` counts the disk
 operations it makes (pwrite, fsync, ftruncate, unlink, directory fsync) and
 kills the process with SIGKILL before the k-th one, or in the middle of a
 write after a fraction of its bytes. After every kill:
@@ -30,8 +30,8 @@ from collections import Counter
 import pytest
 
 import fastpq
-from fastpq import append as append_mod
-from fastpq import writer as writer_mod
+from fastpq.append import appender as append_mod
+from fastpq.file import writer as writer_mod
 from tests.append._crash import AFTERMATHS, Crashed, KillAt, NoSync, Scenario, aftermath, in_child
 from tests.append._helpers import canon, expected, frame, read_fastpq, read_pyarrow
 

@@ -175,7 +175,7 @@ def _byte_array_decimals(df):
     from dataclasses import replace
 
     from fastpq._thrift import Type
-    from fastpq.frame.from_pandas import WritePlan, build_plan
+    from fastpq.frame.write.plan import WritePlan, build_plan
 
     def swap(ft):
         if ft.kind == "decimal":
@@ -365,8 +365,8 @@ def test_append_to_a_byte_array_decimal_file_from_the_corpus(tmp_path):
 def test_values_of_the_wrong_width_never_reach_a_leaf():
     """The last guard: a leaf's dense values must have its physical type's layout."""
     from fastpq._thrift import Type
-    from fastpq.column.write_values import check_storage
-    from fastpq.column.writer import ColumnData, LeafSpec
+    from fastpq.column.write.values import check_storage
+    from fastpq.column.write.chunk import ColumnData, LeafSpec
 
     spec = LeafSpec(("c",), Type.INT32)
     check_storage(spec, ColumnData(2, values=np.array([1, 2], np.int32)))

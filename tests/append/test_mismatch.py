@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import fastpq
-from fastpq.append import journal_path
+from fastpq.append.appender import journal_path
 from tests.append._helpers import sha256
 
 

@@ -26,7 +26,7 @@ from collections import Counter
 
 import pytest
 
-from fastpq import append as append_mod
+from fastpq.append import appender as append_mod
 from tests.append._crash import AFTERMATHS, Crashed, Scenario, aftermath
 from tests.append._helpers import frame
 

@@ -279,7 +279,7 @@ def test_verify_reports_checksum_and_decoding_failures(tmp_path):
 
 
 def test_repair_after_an_interrupted_append(tmp_path):
-    from fastpq import append as append_mod
+    from fastpq.append import appender as append_mod
     from tests.append._crash import KillAt, in_child
 
     path = str(tmp_path / "t.parquet")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import fastpq
-from fastpq import writer as writer_mod
+from fastpq.file import writer as writer_mod
 from fastpq.dataset import metadata as md_mod
 from fastpq.dataset import write as dw
 from tests.dataset_write._helpers import canon, frame, read_pyarrow_dir, read_pyarrow_metadata, want

@@ -7,7 +7,7 @@ Worker side: address space capped with ``RLIMIT_AS`` (``FASTPQ_FUZZ_AS`` bytes, 
 set after warm-up), a ``faulthandler`` watchdog per case that dumps the stack and exits on a hang.
 
 A job: ``{"file": name in test-data, "seed": s, "kind": mutation, "variant": read|head|arrow|groups,
-"verify": verify page CRCs, "check_verify": also run fastpq.verify on it}``. Reproduce one with
+"verify": verify page CRCs, "check_verify": also run fastpq.file.verify on it}``. Reproduce one with
 ``python -m tests.fuzz._fuzz --repro '<job as JSON>'`` (prints the outcome, raises what the read
 raised). The mutation comes from ``random.Random(seed)`` over the file's layout (page headers and
 payloads from ``tests.read._hostile.page_regions``, and the footer):
@@ -522,8 +522,8 @@ def run_case(job) -> dict:
 
 
 def _check_verify(bad: bytes, outcome) -> str | None:
-    """fastpq.verify never raises, and finds a problem wherever reading raised one."""
-    from fastpq.verify import verify_file
+    """fastpq.file.verify never raises, and finds a problem wherever reading raised one."""
+    from fastpq.file.verify import verify_file
 
     try:
         report = verify_file(bad)

@@ -26,7 +26,7 @@ WORKERS = int(os.environ.get("FASTPQ_FUZZ_WORKERS", 2))
 
 def _files():
     """Files fastpq reads, and those of them with page CRCs."""
-    from fastpq.verify import verify_file
+    from fastpq.file.verify import verify_file
 
     names, crc = [], set()
     for path in sorted(_fuzz.TEST_DATA.glob("*.parquet")):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import fastpq
-from fastpq.column.decoders import ByteArrayBuffer, DECODERS, KernelError, check_consumed
+from fastpq.column.read.decoders import ByteArrayBuffer, DECODERS, KernelError, check_consumed
 from fastpq._thrift import Encoding
 from fastpq.kernels import delta, rle
 from tests.fuzz import _fuzz
@@ -107,7 +107,7 @@ def test_delta_byte_array_prefixes_cannot_expand_beyond_the_budget():
 
 
 def test_footer_row_claims_are_charged_before_allocating():
-    from fastpq.column.reader import FlatColumn
+    from fastpq.column.read.flat import FlatColumn
     from fastpq.options import Budget
     from tests.conftest import TEST_DATA
 

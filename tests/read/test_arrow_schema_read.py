@@ -227,9 +227,9 @@ def test_parquet_file_dtypes_follow_arrow_schema(arrow_files):
 
 
 def test_pyarrow_backend_wraps_buffers_without_copying():
-    from fastpq.column.decoders import Decoded
+    from fastpq.column.read.decoders import Decoded
     from fastpq.format.arrow_types import inferred_type
-    from fastpq.frame.to_arrow import decoded_to_arrow
+    from fastpq.frame.read.arrow import decoded_to_arrow
 
     pf = fastpq.ParquetFile(pq_file_for_leaf())
     leaf = pf.schema.column("x")

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-from fastpq.column.reader import FlatColumn
+from fastpq.column.read.flat import FlatColumn
 
 
 def _write(table, path, **kw):

@@ -1,4 +1,4 @@
-"""A file changed under an open reader is never read through the old footer (fastpq.io).
+"""A file changed under an open reader is never read through the old footer (fastpq.format.source).
 
 Matrix: how the reader was opened (a ParquetFile holding its descriptor, one closed, a
 dataset's file, a pickled copy, a ``_metadata`` dataset, memory://) x how the file
@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-import fastpq.io as fio
+import fastpq.format.source as fio
 from tests.dataset_read.test_remote import memfs  # noqa: F401 - a clean memory:// directory
 
 OLD = pd.DataFrame({"a": [1, 2, 3], "b": [10, 20, 30]})

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import fastpq
 from fastpq import _thrift as T
-from fastpq.column.write_pages import PageSink, encode_levels
+from fastpq.column.write.pages import PageSink, encode_levels
 from fastpq.format import thrift_io
 from tests.conftest import FASTPARQUET_DATA, PARQUET_TESTING, TEST_DATA, relative
 
@@ -455,7 +455,7 @@ def test_chunk_metadata_lies_about_its_entries(claimed):
 
 def test_level_arrays_grow_with_the_pages(monkeypatch):
     """Level arrays start small when the chunk claims many entries per row, and grow page by page."""
-    import fastpq.column.nested as column_nested
+    import fastpq.column.read.nested as column_nested
 
     monkeypatch.setattr(column_nested, "LEVELS_FLOOR", 1)
     t = pa.table({"a": pa.array([list(range(50)), None, [], list(range(7))], pa.list_(pa.int64()))})

@@ -125,9 +125,9 @@ def test_pyarrow_backend_every_flat_type_is_arrow():
 def test_pyarrow_backend_strings_beyond_int32_offsets_split_into_chunks():
     """string columns whose chunk holds > 2**31 - 1 bytes: int32 offsets cannot address them, so the
     chunk is split into several arrow chunks (pyarrow does the same)."""
-    from fastpq.column.decoders import ByteArrayBuffer, Decoded
+    from fastpq.column.read.decoders import ByteArrayBuffer, Decoded
     from fastpq.format.arrow_types import inferred_type
-    from fastpq.frame import to_arrow
+    from fastpq.frame.read import arrow as to_arrow
 
     sink = io.BytesIO()
     pq.write_table(pa.table({"s": ["x"]}), sink)

@@ -10,8 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-from fastpq import chunk_read, reading
-from fastpq.column.reader import FlatColumn
+from fastpq.column.read import chunk as chunk_read
+from fastpq.file import read as reading
+from fastpq.column.read.flat import FlatColumn
 from tests.conftest import TEST_DATA, committed_files, relative
 from tests.read._compare import assert_same
 from tests.read.test_corpus_read import KNOWN

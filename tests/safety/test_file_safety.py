@@ -26,10 +26,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-from fastpq import append as append_mod
-from fastpq import localfs
-from fastpq import writer as writer_mod
-from fastpq.append import journal as journal_mod
+from fastpq.append import appender as append_mod
+from fastpq.file import localfs
+from fastpq.file import writer as writer_mod
+from fastpq.file import journal as journal_mod
 from fastpq.format.footer import read_footer_bytes
 from tests.append._crash import KillAt, in_child
 from tests.append._helpers import sha256

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-from fastpq.append import journal_path
+from fastpq.append.appender import journal_path
 
 UTC = dt.timezone.utc
 
@@ -215,8 +215,8 @@ def test_sub_unit_arrow_times_are_refused_not_truncated(tmp_path):
 
 from hypothesis import example, given, strategies as st  # noqa: E402
 
-from fastpq.frame.write_exact import exact_numbers, exact_scalars, storage_dtype  # noqa: E402
-from fastpq.frame.write_types import FieldType  # noqa: E402
+from fastpq.frame.write.exact import exact_numbers, exact_scalars, storage_dtype  # noqa: E402
+from fastpq.frame.write.types import FieldType  # noqa: E402
 
 NUMERIC_LEAVES = [FieldType("int", bits=b) for b in (8, 16, 32, 64)] + \
     [FieldType("uint", bits=b) for b in (8, 16, 32, 64)] + [FieldType("float", bits=b) for b in (16, 32, 64)]

@@ -155,7 +155,7 @@ def test_dictionary_falls_back_to_plain_past_the_limit(tmp_path):
 def test_sampled_cardinality_skips_only_hopeless_dictionaries(tmp_path, kind, monkeypatch):
     """Strings whose sample says the dictionary cannot fit skip the attempt; any column whose
     dictionary fits still gets one (the sample never decides a column it could not tell)."""
-    from fastpq.column import writer as column_writer
+    from fastpq.column.write import chunk as column_writer
 
     n = 200_000
     rng = np.random.default_rng(1)
@@ -273,7 +273,7 @@ def test_page_index(version, tmp_path):
     df["l"] = [[i, i + 1] if i % 5 else None for i in range(len(df))]
     path = tmp_path / "f.parquet"
     fastpq.write(path, df, page_index=True, page_size=8192, data_page_version=version, row_group_offsets=12_000)
-    from fastpq.file import ParquetFile
+    from fastpq.file.reader import ParquetFile
 
     pf = ParquetFile(path)
     start = 0

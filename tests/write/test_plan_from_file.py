@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 import fastpq
-from fastpq.file import ParquetFile
-from fastpq.frame.from_pandas import build_plan
+from fastpq.file.reader import ParquetFile
+from fastpq.frame.write.plan import build_plan
 from fastpq.frame.pandas_meta import parse_pandas_metadata
-from fastpq.frame.write_from_file import plan_from_file
+from fastpq.frame.write.from_file import plan_from_file
 
 
 def _frame():

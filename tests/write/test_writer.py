@@ -86,7 +86,7 @@ def test_failure_during_encoding_leaves_no_file_and_keeps_the_old_one(tmp_path, 
     assert not path.exists() and not _leftovers(tmp_path)
     fastpq.write(path, _df(0, 3))
     before = path.read_bytes()
-    from fastpq.column import write_pages
+    from fastpq.column.write import pages as write_pages
 
     real = write_pages.PageSink.data_page_v1
     calls = {"n": 0}
@@ -107,7 +107,7 @@ def test_failure_in_the_footer_keeps_the_old_file(tmp_path, monkeypatch):
     path = tmp_path / "f.parquet"
     fastpq.write(path, _df(0, 3))
     before = path.read_bytes()
-    import fastpq.writer as writer_module
+    import fastpq.file.writer as writer_module
 
     def boom(*a, **k):
         raise OSError("no space left")
@@ -124,7 +124,7 @@ def test_killed_writer_never_leaves_a_partial_target(tmp_path):
     before = path.read_bytes()
     code = (
         "import os, numpy as np, pandas as pd, fastpq\n"
-        "from fastpq.column import write_pages\n"
+        "from fastpq.column.write import pages as write_pages\n"
         "real = write_pages.PageSink.data_page_v1\n"
         "n = [0]\n"
         "def die(self, *a, **k):\n"

@@ -1,0 +1,1 @@
+"""The fastpq command line."""

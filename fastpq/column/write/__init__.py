@@ -1,0 +1,1 @@
+"""Decoded buffers -> one column chunk: values, pages, statistics."""

@@ -1,0 +1,1 @@
+"""Decoded buffers -> pandas arrays and frames."""
