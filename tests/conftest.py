@@ -14,7 +14,7 @@ os.environ.setdefault("FASTPQ_KERNELS", "jit")
 
 # The suite gates every landing, so by default it is deterministic: each property test
 # runs the same examples on every machine (derandomize). Exploration is a separate run:
-#   FASTPQ_HYPOTHESIS_PROFILE=explore FASTPQ_HYPOTHESIS_EXAMPLES=2000 python -m pytest tests/filters ...
+#   FASTPQ_HYPOTHESIS_PROFILE=explore FASTPQ_HYPOTHESIS_EXAMPLES=2000 python -m pytest tests/dataset ...
 # draws fresh random examples (and more of them where a test reads that variable);
 # whatever it finds becomes a fix plus, where useful, an @example.
 settings.register_profile("ci", derandomize=True, database=None)

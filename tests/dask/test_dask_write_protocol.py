@@ -22,8 +22,8 @@ import pytest
 
 import fastpq
 from fastpq.dataset import write as dw
-from tests.dataset_write._helpers import canon, frame, read_pyarrow_dir, read_pyarrow_metadata, want
-from tests.dataset_write.test_dataset_crash import Killer, _run
+from tests.dataset._helpers import canon, frame, read_pyarrow_dir, read_pyarrow_metadata, want
+from tests.dataset.test_write_crash import Killer, _run
 
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")

@@ -10,7 +10,7 @@ A job: ``{"file": name in test-data, "seed": s, "kind": mutation, "variant": rea
 "verify": verify page CRCs, "check_verify": also run fastpq.file.verify on it}``. Reproduce one with
 ``python -m tests.fuzz._fuzz --repro '<job as JSON>'`` (prints the outcome, raises what the read
 raised). The mutation comes from ``random.Random(seed)`` over the file's layout (page headers and
-payloads from ``tests.read._hostile.page_regions``, and the footer):
+payloads from ``tests.file._hostile.page_regions``, and the footer):
 
 flip / set        1-3 bits flipped / 1-4 bytes set (0, 0xFF, 0x7F, 0x80, 1, random) in a page
                   payload, a page header, the footer or anywhere
@@ -20,7 +20,7 @@ splice            1-64 bytes of another test-data file copied over a region
 dup_header        one page header's bytes copied over another page's header
 zero_header       a page header zeroed
 field             one integer field of a page header set to an extreme or nearby value
-                  (``tests.read._hostile``'s mutation)
+                  (``tests.file._hostile``'s mutation)
 footer_field      one integer field anywhere in the FileMetaData (num_rows, a row group's
                   num_rows, a chunk's num_values, sizes, offsets, ...) set to an extreme value,
                   the footer re-encoded: a footer that claims billions of rows or values
@@ -169,7 +169,7 @@ class Layout:
     """A file's bytes and where its page headers, page payloads and footer are."""
 
     def __init__(self, name: str):
-        from tests.read._hostile import page_regions
+        from tests.file._hostile import page_regions
 
         self.raw = (TEST_DATA / name).read_bytes()
         self.regions = page_regions(self.raw)  # (kind, start, end, chunk_end)
@@ -259,7 +259,7 @@ def _mutate(job) -> tuple:
         out[chunk_end - n:chunk_end - n] = b"\0" * n
         return bytes(out), {"payload" if region[0] == "data" else "header"}
     if kind == "field":
-        from tests.read._hostile import _mutate_header_field
+        from tests.file._hostile import _mutate_header_field
 
         _, start, end, chunk_end = rnd.choice(lay.by_kind["header"])
         return _mutate_header_field(raw, rnd, start, end, chunk_end), {"header"}

@@ -19,7 +19,7 @@ from fastpq._thrift import FileMetaData, PageHeader
 from fastpq.format import thrift_io
 from tests.conftest import TEST_DATA
 from tests.fuzz import _fuzz
-from tests.read._hostile import page_regions, replace_header
+from tests.file._hostile import page_regions, replace_header
 
 BILLIONS = 2**31 - 1
 

@@ -10,7 +10,7 @@ import pytest
 
 import fastpq
 from tests.conftest import TEST_DATA
-from tests.read.test_arrow_schema_read import _with_key_value
+from tests.frame.test_arrow_schema_read import _with_key_value
 
 FILES = sorted(TEST_DATA.glob("pyarrow_pandas_*.parquet"))
 ODD_VALUES = [None, "", "x", 0, -1, 10**30, 1.5, [], {}, [1, "a"], {"kind": "range"}, True, "__index_level_0__",

@@ -1,6 +1,6 @@
 """Reading hostile files in a child process, so that a crash or a hang is caught and named.
 
-``run_jobs(jobs)`` starts ``python -m tests.read._hostile`` (the worker below),
+``run_jobs(jobs)`` starts ``python -m tests.file._hostile`` (the worker below),
 feeds it JSON jobs and collects one outcome per job. A job that takes longer
 than its timeout is recorded as ``timeout``; one that kills the worker
 (segfault, abort) as ``crash``; either way a new worker resumes with the next
@@ -46,7 +46,7 @@ def run_jobs(jobs: list, timeout: float = 30.0) -> list:
 
 def _run_worker(jobs: list, timeout: float) -> list:
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen([sys.executable, "-m", "tests.read._hostile"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "tests.file._hostile"], cwd=ROOT, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout] + [lines.put(None)],

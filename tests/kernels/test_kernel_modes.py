@@ -87,7 +87,7 @@ def test_suites_pass_with_every_kernel_interpreted():
     env = {**os.environ, "FASTPQ_KERNELS": "python"}
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-W", "error::RuntimeWarning",
-         "tests/kernels", "tests/read/test_corpus_read.py", "tests/read/test_nested.py",
-         "tests/write/test_dtypes.py"],
+         "tests/kernels", "tests/file/test_corpus_read.py", "tests/frame/test_nested.py",
+         "tests/interop/test_dtypes.py"],
         env=env, cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

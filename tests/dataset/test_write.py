@@ -13,7 +13,7 @@ import pytest
 import fastpq
 from fastpq.dataset.metadata import Store, read_metadata
 from fastpq.dataset.write import NULL_PARTITION, partition_value
-from tests.dataset_write._helpers import SPECIAL, assert_reads, canon, frame, read_pyarrow_metadata, want
+from tests.dataset._helpers import SPECIAL, assert_reads, canon, frame, read_pyarrow_metadata, want
 
 
 def _parts(root) -> list:

@@ -17,7 +17,7 @@ import pytest
 import fastpq
 from fastpq.format import thrift_io
 from fastpq._thrift import FileMetaData, KeyValue
-from tests.read._compare import BACKENDS, assert_matches_pandas, assert_same, pandas_read
+from tests._oracles import BACKENDS, assert_matches_pandas, assert_same, pandas_read
 
 N = 240
 

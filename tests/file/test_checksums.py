@@ -8,7 +8,7 @@ import pytest
 
 import fastpq
 from tests.conftest import PARQUET_TESTING, needs_corpus
-from tests.read._compare import assert_same
+from tests._oracles import assert_same
 
 GOOD = ["datapage_v1-snappy-compressed-checksum.parquet", "datapage_v1-uncompressed-checksum.parquet",
         "plain-dict-uncompressed-checksum.parquet", "rle-dict-snappy-checksum.parquet"]

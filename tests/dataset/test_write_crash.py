@@ -13,7 +13,7 @@ import fastpq
 from fastpq.file import writer as writer_mod
 from fastpq.dataset import metadata as md_mod
 from fastpq.dataset import write as dw
-from tests.dataset_write._helpers import canon, frame, read_pyarrow_dir, read_pyarrow_metadata, want
+from tests.dataset._helpers import canon, frame, read_pyarrow_dir, read_pyarrow_metadata, want
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 

@@ -1,4 +1,4 @@
-"""Hostile input on the read path, read in a child process (tests/read/_hostile.py) so that a crash
+"""Hostile input on the read path, read in a child process (tests/file/_hostile.py) so that a crash
 or a hang fails the test instead of the test run.
 
 * Every file of parquet-testing's bad_data raises the ParquetError subclass the registry lists
@@ -21,7 +21,7 @@ import pytest
 import fastpq
 from fastpq import CorruptFileError, UnsupportedFeatureError
 from tests.conftest import BAD_DATA, TEST_DATA, needs_corpus
-from tests.read._hostile import run_jobs
+from tests.file._hostile import run_jobs
 
 # bad_data file -> (the error it must raise, or None when it is valid and must read as pyarrow reads it; why)
 BAD_FILES = {
@@ -150,7 +150,7 @@ def test_mutated_files_read_equal_or_raise_parquet_errors(mutation_outcomes):
 
 
 def test_mutations_change_the_bytes_they_say():
-    from tests.read._hostile import mutate, page_regions
+    from tests.file._hostile import mutate, page_regions
 
     raw = (TEST_DATA / "pyarrow_core_v1_snappy.parquet").read_bytes()
     regions = page_regions(raw)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import fastpq
-from tests.filters._oracle import expected_rids, filters, pyarrow_can, tables
+from tests.dataset._filter_oracle import expected_rids, filters, pyarrow_can, tables
 
 SETTINGS = settings(max_examples=int(os.environ.get("FASTPQ_HYPOTHESIS_EXAMPLES", 60)), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -83,7 +83,7 @@ def test_filters_select_exactly_the_matching_rows(table, dnf, layout):
        layout=layouts, data=st.data())
 def test_single_predicates_on_sorted_pages(table, column, layout, data):
     """One predicate at a time on data cut into many small pages: page pruning's edge rows."""
-    from tests.filters._oracle import predicates
+    from tests.dataset._filter_oracle import predicates
 
     pred = data.draw(predicates(column))
     layout = dict(layout, page_index=True, page=data.draw(st.sampled_from([1, 16, 128])))

@@ -14,8 +14,8 @@ from fastpq.column.read import chunk as chunk_read
 from fastpq.file import read as reading
 from fastpq.column.read.flat import FlatColumn
 from tests.conftest import TEST_DATA, committed_files, relative
-from tests.read._compare import assert_same
-from tests.read.test_corpus_read import KNOWN
+from tests._oracles import assert_same
+from tests.file.test_corpus_read import KNOWN
 
 
 def _flat_committed():

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-from tests.s3.test_s3 import BUCKET, s3  # noqa: F401 - the moto server fixture
+from tests.dataset.test_s3 import BUCKET, s3  # noqa: F401 - the moto server fixture
 
 OLD = pd.DataFrame({"a": [1, 2, 3], "b": [10, 20, 30]})
 NEW = pd.DataFrame({"b": [7, 8, 9], "a": [4, 5, 6]})

@@ -12,8 +12,8 @@ import pytest
 
 import fastpq
 from tests.conftest import TEST_DATA, WITHOUT_PYARROW, committed_files, corpus_files, relative
-from tests.read._compare import assert_same, pandas_read
-from tests.read.test_corpus_read import KNOWN
+from tests._oracles import assert_same, pandas_read
+from tests.file.test_corpus_read import KNOWN
 
 CORE = TEST_DATA / "pyarrow_core_v1_snappy.parquet"
 
@@ -66,12 +66,12 @@ def test_invalid_dtype_backend():
 
 
 def test_directory_reads_as_a_dataset(tmp_path):
-    """Directories are datasets (tests/dataset_read); an empty one reads as pandas reads it."""
+    """Directories are datasets (tests/dataset); an empty one reads as pandas reads it."""
     pd.testing.assert_frame_equal(fastpq.read_parquet(tmp_path), pd.read_parquet(tmp_path))
 
 
 def test_filters_apply_to_one_file():
-    """Filters on one file (tests/filters has the rest)."""
+    """Filters on one file (tests/dataset has the rest)."""
     filters = [("id", ">", 3)]
     pd.testing.assert_frame_equal(fastpq.read_parquet(CORE, filters=filters), pd.read_parquet(CORE, filters=filters))
 

@@ -23,7 +23,7 @@ import pytest
 
 import fastpq
 import fastpq.format.source as fio
-from tests.dataset_read.test_remote import memfs  # noqa: F401 - a clean memory:// directory
+from tests.dataset.test_remote import memfs  # noqa: F401 - a clean memory:// directory
 
 OLD = pd.DataFrame({"a": [1, 2, 3], "b": [10, 20, 30]})
 NEW = pd.DataFrame({"b": [7, 8, 9], "a": [4, 5, 6]})      # columns swapped: same layout, other meaning
