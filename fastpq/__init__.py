@@ -39,7 +39,7 @@ def __getattr__(name):
 
         return getattr(dataset_write, name)
     if name == "merge":
-        from .dataset.metadata import merge
+        from .dataset.merge import merge
 
         return merge
     if name == "ParquetDataset":  # imports pandas

@@ -247,7 +247,7 @@ def to_parquet(ddf, path, partition_on=None, append=False, overwrite=False, stor
     """
     import dask
 
-    from .dataset.metadata import METADATA, Store
+    from .dataset.store import METADATA, Store
     from .dataset.write import begin_write
 
     partition_on = [partition_on] if isinstance(partition_on, str) else list(partition_on or [])
@@ -295,7 +295,7 @@ def _part_tasks(ddf, job) -> list:
 
 
 def _commit_later(results, job, count) -> str:
-    from .dataset.metadata import METADATA
+    from .dataset.store import METADATA
     from .errors import ParquetError
 
     with job.store.lock():

@@ -1,8 +1,10 @@
 """Datasets: directories of Parquet files.
 
-Writing (``fastpq.dataset.write``: hive partitions, appends, partition
-overwrites, crash recovery) and the metadata files ``_metadata`` /
-``_common_metadata`` (``fastpq.dataset.metadata``: ``Store``, ``merge``).
+Where a dataset lives (``store``: ``Store``, local or fsspec). Writing
+(``write``: hive partitions, appends, partition overwrites; the write protocol
+also used by ``fastpq.dask``), its journal and crash recovery (``journal``),
+the metadata files ``_metadata`` / ``_common_metadata`` (``metadata``) and
+building them for files written by anyone (``merge``).
 
 Reading (``fastpq.dataset.read.ParquetDataset``): finding the files
 (``discover``), partition values (``partitions``), one schema for many files

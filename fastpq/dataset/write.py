@@ -54,7 +54,6 @@ from __future__ import annotations
 import json
 import os
 import posixpath
-import re
 import uuid
 import zlib
 from urllib.parse import quote
@@ -63,15 +62,14 @@ import numpy as np
 
 from ..append.appender import repair_file
 from ..append.schema import check_frame, check_names, plan_for, updated_key_value
-from ..errors import CorruptFileError, ParquetError, PartitionError, SchemaMismatchError
-from .footers import checked_file_paths, file_paths
-from .metadata import (COMMON_METADATA, METADATA, PARTITIONS_KEY, Store, collect, common_metadata, file_bytes,
-                       file_path_of, located, parse_bytes)
+from ..errors import ParquetError, PartitionError, SchemaMismatchError
+from .footers import checked_file_paths
+from .journal import JOURNAL, abort, is_current, put_journal, recover, tagged_files
+from .metadata import PARTITIONS_KEY, collect, file_bytes, file_path_of, located, parse_bytes, write_metadata
+from .store import METADATA, Store
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-JOURNAL = "_fastpq_journal"
 NEXT_PART_KEY = "fastpq:next_part"
-_TEMP = re.compile(r"(^|/)\.[^/]*\.fastpq-tmp$")
 
 
 # ---------------------------------------------------------------- public entry points
@@ -304,7 +302,7 @@ class _DatasetWrite:
         self.rels = [part_name(folder, self.first + i, self.tag) for i, folder in enumerate(folders or [])]
         for rel in self.rels:
             self.store.check_new(rel)
-        _put_journal(self.store, self.rels, [], None, self.tag)
+        put_journal(self.store, self.rels, [], None, self.tag)
 
     def commit(self, written: list, count: int) -> None:
         """Steps 4-5 for the part files ``written`` ([(row groups, rows)], as ``write_part``
@@ -318,9 +316,8 @@ class _DatasetWrite:
                                            {posixpath.dirname(rel) for rel in rels})
             replaced = [rel for rel in replaced if rel not in set(rels)]  # a listing sees the new files too
             data = file_bytes(fmd)
-            _put_journal(store, rels, replaced, zlib.crc32(data), self.tag)
-            store.put_atomic(COMMON_METADATA, file_bytes(common_metadata(fmd)))
-            store.put_atomic(METADATA, data)
+            put_journal(store, rels, replaced, zlib.crc32(data), self.tag)
+            write_metadata(store, fmd, data)
         except BaseException:
             self.roll_back()
             raise
@@ -333,7 +330,7 @@ class _DatasetWrite:
         """Undo the write: its part files (named, or found by tag) and its journal; only the
         files once another writer recovered it (the journal there is not this write's)."""
         if self.is_current():
-            _abort(self.store, self.rels, self.tag)
+            abort(self.store, self.rels, self.tag)
             return
         mine = self.rels + tagged_files(self.store, self.tag)
         for rel in mine:
@@ -342,7 +339,7 @@ class _DatasetWrite:
 
     def is_current(self) -> bool:
         """Whether the dataset's journal is still this write's (no other writer recovered it)."""
-        return _current(self.store, self.tag)
+        return is_current(self.store, self.tag)
 
     def _next_part(self) -> int:
         if self.old is None:
@@ -410,37 +407,13 @@ def write_part_of(store, rel: str, part, plan, options: dict, tag: str):
     write (a client that stopped waiting after another task failed, or died): a roll back
     marks the journal aborted before it lists the write's files, so every file is either
     listed and deleted by it, or seen aborted and deleted by its task."""
-    if not _current(store, tag):
+    if not is_current(store, tag):
         raise ParquetError(f"{store.url}: the write {tag} was rolled back; part file {rel} not written")
     written = write_part(store, rel, part, plan, options)
-    if not _current(store, tag):
+    if not is_current(store, tag):
         store.remove(rel)
         raise ParquetError(f"{store.url}: the write {tag} was rolled back; part file {rel} deleted")
     return written
-
-
-def _current(store, tag: str) -> bool:
-    try:
-        journal = json.loads(store.read(JOURNAL) or b"null")
-    except ValueError:
-        return False
-    return isinstance(journal, dict) and journal.get("tag") == tag and not journal.get("aborted")
-
-
-def _abort(store, new: list, tag) -> None:
-    """Roll back the write of journal ``new`` / ``tag``: the journal marked aborted first
-    (``write_part_of``), then the files and the journal removed."""
-    if tag is not None:
-        _put_journal(store, new, [], None, tag, aborted=True)
-    _roll_back(store, new + tagged_files(store, tag))
-
-
-def tagged_files(store, tag) -> list:
-    """The part files of the write ``tag`` that exist (one listing)."""
-    if not isinstance(tag, str) or not re.fullmatch(r"[0-9a-f]{12}", tag):
-        return []
-    mine = re.compile(rf"(^|/)part\.[0-9]+\.{tag}\.parquet\Z")
-    return [rel for rel in store.files() if mine.search(rel)]
 
 
 def _listed(store) -> list:
@@ -496,94 +469,3 @@ def _discard(f) -> None:
             f.close()
     except Exception:  # noqa: BLE001 - cleaning up after another error
         pass
-
-
-# ---------------------------------------------------------------- journal and recovery
-
-def _put_journal(store, new: list, delete: list, crc, tag=None, aborted=False) -> None:
-    for rel in new + delete:
-        store.check(rel, file=True)
-    body = {"format": "fastpq-dataset-journal", "version": 1, "new": new, "delete": delete, "metadata_crc": crc,
-            "tag": tag, "aborted": aborted}
-    store.put_atomic(JOURNAL, json.dumps(body).encode("utf-8"))
-
-
-def _roll_back(store, rels: list) -> None:
-    """Delete ``rels`` (a failed write's new files; in recovery, a committed write's replaced
-    files), their empty folders and the journal."""
-    for rel in rels:
-        store.remove(rel)
-    store.remove_empty_dirs(rels)
-    _sync_common(store)
-    store.remove(JOURNAL)
-
-
-def _sync_common(store) -> None:
-    """Rewrite ``_common_metadata`` from ``_metadata`` (it may be one step ahead after a crash)."""
-    data = store.read(METADATA)
-    if data is not None:
-        store.put_atomic(COMMON_METADATA, file_bytes(common_metadata(parse_bytes(data, store.path(METADATA)))))
-
-
-def recover(store, sweep: bool = False) -> str:
-    """Finish (the new ``_metadata`` is in place) or roll back (it is not) a write
-    interrupted by a crash; then (or when ``sweep``) remove leftover temporary files of
-    fastpq (local datasets). A journal that cannot be applied (``_doomed``) raises
-    ``CorruptFileError`` and nothing is touched. Call under the lock."""
-    raw = store.read(JOURNAL)
-    result = "clean"
-    if raw is not None:
-        current = store.read(METADATA)
-        forward, doomed, tag = _doomed(store, raw, current)
-        if forward:
-            _roll_back(store, doomed)
-            result = "completed the interrupted write"
-        else:
-            _abort(store, doomed, tag)
-            result = "rolled back the interrupted write"
-    if store.local and (sweep or raw is not None):
-        removed = 0
-        for rel in [rel for rel in store.files() if _TEMP.search(rel)]:
-            try:
-                store.remove(rel)
-                removed += 1
-            except CorruptFileError:       # a link, FIFO, ... named like one: not fastpq's, left alone
-                pass
-        if removed and result == "clean":
-            result = "removed temporary files"
-    return result
-
-
-def _doomed(store, raw: bytes, current: bytes | None) -> tuple:
-    """(roll forward?, the files recovery deletes, the write's tag) from the journal's bytes ``raw``: its
-    ``delete`` entries when its CRC is that of the ``current`` _metadata, else its ``new``
-    ones. ``CorruptFileError`` unless it is a journal of this module whose entries are
-    files the dataset may delete (``Store.check``), none of them a metadata file or a file
-    the current ``_metadata`` names (the protocol never deletes one)."""
-    where = store.path(JOURNAL)
-    advice = "nothing was changed; inspect the journal, then move it away by hand"
-    try:
-        journal = json.loads(raw)
-    except (ValueError, RecursionError) as e:
-        raise CorruptFileError(f"the dataset journal is not JSON ({e}); {advice}", path=where) from None
-    crc = journal.get("metadata_crc") if isinstance(journal, dict) else None
-    if not (isinstance(journal, dict) and journal.get("format") == "fastpq-dataset-journal"
-            and journal.get("version") == 1 and (crc is None or type(crc) is int)
-            and isinstance(journal.get("new"), list) and isinstance(journal.get("delete"), list)):
-        raise CorruptFileError(f"the dataset journal is not a fastpq dataset journal (version 1); {advice}",
-                               path=where)
-    for key in ("new", "delete"):
-        for rel in journal[key]:
-            store.check(rel, where, f"journal entry ({key!r})", file=True)
-    tag = journal.get("tag")
-    if tag is not None and not isinstance(tag, str):
-        raise CorruptFileError(f"the dataset journal's tag is {tag!r}, not a string; {advice}", path=where)
-    forward = crc is not None and current is not None and zlib.crc32(current) == crc
-    doomed = journal["delete" if forward else "new"]
-    name = store.path(METADATA)
-    live = set(file_paths(parse_bytes(current, name).row_groups, name)) if current else set()
-    for rel in doomed:
-        if rel in (METADATA, COMMON_METADATA, JOURNAL) or rel in live:
-            raise CorruptFileError(f"the dataset journal would delete {rel!r}, which the dataset still uses; "
-                                   f"{advice}", path=where)
-    return forward, doomed, tag

@@ -184,7 +184,8 @@ def test_progress_bar(tmp_path, monkeypatch, capsys):
 
 
 def test_metadata_paths_cannot_leave_the_dataset(tmp_path):
-    from fastpq.dataset.metadata import Store, file_bytes, read_metadata
+    from fastpq.dataset.metadata import file_bytes, read_metadata
+    from fastpq.dataset.store import Store
 
     root = _hive(tmp_path / "ds", ["1", "2"])
     fastpq.merge(root)

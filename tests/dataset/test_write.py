@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-from fastpq.dataset.metadata import Store, read_metadata
+from fastpq.dataset.metadata import read_metadata
+from fastpq.dataset.store import Store
 from fastpq.dataset.write import NULL_PARTITION, partition_value
 from tests.dataset._helpers import SPECIAL, assert_reads, canon, frame, read_pyarrow_metadata, want
 

@@ -11,7 +11,7 @@ import pytest
 
 import fastpq
 from fastpq.file import writer as writer_mod
-from fastpq.dataset import metadata as md_mod
+from fastpq.dataset import store as store_mod
 from fastpq.dataset import write as dw
 from tests.dataset._helpers import canon, frame, read_pyarrow_dir, read_pyarrow_metadata, want
 
@@ -35,8 +35,8 @@ class Killer:
 
     def install(self, monkey):
         monkey(dw, "write_part", self.wrap(dw.write_part))
-        monkey(md_mod.Store, "put_atomic", self.wrap(md_mod.Store.put_atomic))
-        monkey(md_mod.Store, "remove", self.wrap(md_mod.Store.remove))
+        monkey(store_mod.Store, "put_atomic", self.wrap(store_mod.Store.put_atomic))
+        monkey(store_mod.Store, "remove", self.wrap(store_mod.Store.remove))
         monkey(os, "replace", self.wrap(os.replace))
         monkey(os, "link", self.wrap(os.link))
 

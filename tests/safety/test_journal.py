@@ -11,7 +11,8 @@ import zlib
 import pytest
 
 from fastpq import CorruptFileError
-from fastpq.dataset.metadata import Store, read_metadata
+from fastpq.dataset.metadata import read_metadata
+from fastpq.dataset.store import Store
 from tests.safety._arena import MUTATING, OPS
 
 # entry -> whether it needs symbolic links (local roots only); callables take the arena

@@ -8,7 +8,8 @@ import os
 import pytest
 
 from fastpq import CorruptFileError, ParquetError
-from fastpq.dataset.metadata import Store, file_bytes, read_metadata
+from fastpq.dataset.metadata import file_bytes, read_metadata
+from fastpq.dataset.store import Store
 from tests.safety._arena import OPS
 
 # not a dataset-relative path: every write and every read through _metadata refuses

@@ -12,6 +12,7 @@ import pytest
 
 import fastpq
 from fastpq.dataset import write as dw
+from fastpq.dataset.journal import JOURNAL
 
 OLD = pd.DataFrame({"k": ["a", "b"], "v": [1, 2]})
 NEW = pd.DataFrame({"k": ["a", "c"], "v": [3, 4]})
@@ -42,7 +43,7 @@ class Watch:
             return replace(src, dst, *args, **kwargs)
 
         def watched_write_part(*args, **kwargs):
-            self.journal.append(_mode(os.path.join(root, dw.JOURNAL)))
+            self.journal.append(_mode(os.path.join(root, JOURNAL)))
             return write_part(*args, **kwargs)
 
         monkeypatch.setattr(os, "replace", watched_replace)
@@ -96,4 +97,4 @@ def test_recovery_keeps_modes(tmp_path, monkeypatch, umask):
             fastpq.write(root, NEW, file_scheme="hive", partition_on=["k"], append=True)
     assert _mode(os.path.join(root, "_metadata")) == 0o600
     assert _mode(os.path.join(root, "_common_metadata")) == 0o640
-    assert not os.path.exists(os.path.join(root, dw.JOURNAL))
+    assert not os.path.exists(os.path.join(root, JOURNAL))

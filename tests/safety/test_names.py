@@ -13,7 +13,7 @@ import pytest
 
 import fastpq
 from fastpq import PartitionError
-from fastpq.dataset.metadata import Store
+from fastpq.dataset.store import Store
 from fastpq.dataset.write import read_dataset
 from tests.safety._arena import OPS
 

@@ -10,7 +10,7 @@ import pytest
 
 import fastpq
 from fastpq import CorruptFileError, ParquetError
-from fastpq.dataset.metadata import Store
+from fastpq.dataset.store import Store
 from fastpq.dataset.write import read_dataset
 from tests.safety._arena import MUTATING, OPS, Arena
 
