@@ -8,7 +8,9 @@ building them for files written by anyone (``merge``).
 
 Reading (``fastpq.dataset.read.ParquetDataset``): finding the files
 (``discover``), partition values (``partitions``), one schema for many files
-(``unify``), footers and ``_metadata`` (``footers``), filters and their pruning
-(``filters``, ``pages``, ``pageread``, ``rows``), and combining the files'
-columns into one frame (``combine``).
+(``unify``), footers and ``_metadata`` (``footers``), and pruning by partition
+values and statistics. The filter language, row masks and the combining of
+the files' columns into one frame are the pandas layer's
+(``fastpq.frame.read.filters``, ``rows``, ``combine``); page-index pruning is
+the file layer's (``fastpq.file.page_filter``, ``page_read``).
 """

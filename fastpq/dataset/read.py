@@ -14,12 +14,12 @@ A read (``to_pandas``) then:
    checks the requested columns and binds the filters to the column types;
 3. drops row groups whose statistics fail the filters, and, at
    ``filter_level='row'`` or ``'page'``, pages whose page index fails them
-   (``fastpq.dataset.pages``);
+   (``fastpq.file.page_filter``);
 4. reads what is left, file by file on a thread pool, through the file reader;
-5. filters the rows exactly (``fastpq.dataset.rows``; skipped at
+5. filters the rows exactly (``fastpq.frame.read.rows``; skipped at
    ``filter_level='page'`` / ``'row_group'``, which return whole pages / row
    groups: a superset of the matching rows);
-6. combines the parts (``fastpq.dataset.combine``): missing columns as nulls,
+6. combines the parts (``fastpq.frame.read.combine``): missing columns as nulls,
    partition columns as categoricals, dtypes as pandas.read_parquet gives them.
 
 Rows come in file order (sorted paths for a directory, the given order for a
@@ -33,17 +33,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from ..errors import CorruptFileError, FilterError, SchemaMismatchError
+from ..file import page_read
 from ..file.reader import ParquetFile
 from ..format.statistics import chunk_statistics
+from ..frame.read import combine, filters as F
 from ..frame.read.assemble import NULLABLE_NUMPY_TYPES, PandasMeta
-from . import combine, filters as F, footers, pageread
+from ..frame.read.rows import filter_arrays
+from . import footers
 from .discover import discover
 from .partitions import discover_partitioning
 from .progress import bar
-from .rows import dnf_mask
 from .unify import unify
 
 FILTER_LEVELS = ("row", "page", "row_group", "file")
@@ -68,7 +69,7 @@ class _Part:
     arrays: dict                 # data field -> array (numpy or pandas extension array)
     n: int
     file: int
-    index: object = None         # pd.Index of the stored index fields, or None
+    index: object = None         # pandas Index of the stored index fields, or None
     frame_index: object = None   # the index the file reader gave (one unfiltered part keeps it)
 
 
@@ -328,7 +329,7 @@ class ParquetDataset:
             rgs = [k for k in rgs if self._row_group_may_match(pf, k, groups, fields, table)]
         selections = {}
         if groups is not None and plan.filter_level in ("row", "page") and rgs:
-            selections = pageread.page_selections(pf, rgs, groups, fields, plan.data, index)
+            selections = page_read.page_selections(pf, rgs, groups, fields, plan.data, index)
         row_groups_filter = groups if plan.filter_level == "row" else None
         counts = pf.metadata.row_groups.num_rows
         if split_row_groups:
@@ -361,7 +362,7 @@ class ParquetDataset:
     # ---------------------------------------------------------------- reading
     def to_pandas(self, columns=None, filters=None, index=None, categories=None, dtype_backend=None,
                   use_threads=None, verify_checksums=False, filter_level="row", progress=None,
-                  coerce_int96_timestamp_unit=None) -> pd.DataFrame:
+                  coerce_int96_timestamp_unit=None):
         """Read the dataset (or some columns, rows matching ``filters``) into one DataFrame.
 
         ``filter_level``: 'row' (default: exactly the matching rows, as
@@ -377,7 +378,7 @@ class ParquetDataset:
         parts = self._read_pieces(plan, plan.pieces, threads, progress, options, frame=single)
         return self._combine(plan, parts, dtype_backend, filtered=filters is not None, options=options)
 
-    def read_piece(self, piece: Piece, plan: _Plan, columns=None, **options) -> pd.DataFrame:
+    def read_piece(self, piece: Piece, plan: _Plan, columns=None, **options):
         """One piece (from ``plan(...).pieces``) as a DataFrame shaped like the whole read."""
         if columns is not None:
             data, parts, order = self._select(columns, plan.fields)
@@ -386,7 +387,7 @@ class ParquetDataset:
         parts = self._read_one(plan, piece, options, 1)
         return self._combine(plan, parts, dtype_backend, filtered=True, options=options)
 
-    def empty(self, plan: _Plan, **options) -> pd.DataFrame:
+    def empty(self, plan: _Plan, **options):
         """A zero-row frame with the columns and dtypes of ``plan`` (dask's meta)."""
         return self._combine(plan, [], options.get("dtype_backend"), filtered=False, options=options)
 
@@ -441,7 +442,7 @@ class ParquetDataset:
                 run = []
             if k is not None:
                 ranges, pages = selections[k]
-                df = pageread.read_pages(pf, k, ranges, pages, names, index_fields, piece.groups, options, meta)
+                df = page_read.read_pages(pf, k, ranges, pages, names, index_fields, piece.groups, options, meta)
                 parts.append(_Part({n: df.iloc[:, i].array for i, n in enumerate(names)}, len(df), piece.file,
                                    df.index if index_fields else None))
         return parts
@@ -468,15 +469,14 @@ class ParquetDataset:
                               coerce_int96_timestamp_unit=options.get("coerce_int96_timestamp_unit"), masks=masks,
                               arrays_only=True)
         if groups:
-            arrays, n = _filter_arrays(arrays, n, groups, masks)
+            arrays, n = filter_arrays(arrays, n, groups, masks)
         index = None
         if index_fields:
-            labels = [meta.original_name(f) for f in index_fields]
-            index = pd.Index(arrays[index_fields[0]], name=labels[0]) if len(index_fields) == 1 else \
-                pd.MultiIndex.from_arrays([arrays[f] for f in index_fields], names=labels)
+            index = combine.stored_index([arrays[f] for f in index_fields],
+                                         [meta.original_name(f) for f in index_fields])
         return _Part({name: arrays[name] for name in names}, n, piece.file, index)
 
-    def _combine(self, plan: _Plan, parts: list, dtype_backend, filtered: bool, options=None) -> pd.DataFrame:
+    def _combine(self, plan: _Plan, parts: list, dtype_backend, filtered: bool, options=None):
         if not parts:
             parts = [self._empty_part(plan, options or {})]
         lengths = [part.n for part in parts]
@@ -497,10 +497,9 @@ class ParquetDataset:
             # pandas.read_parquet's dictionary is empty when partition filters leave no file
             cats = [] if plan.no_files else p.categories[name]
             data[name] = combine.partition_array(codes, cats, p.kinds[name], dtype_backend)
-        out = pd.DataFrame({k: _keep(data[name]) for k, name in enumerate(plan.order)}, copy=False) if data \
-            else pd.DataFrame(index=pd.RangeIndex(n))
+        out = combine.frame_of([data[name] for name in plan.order] if data else [], n)
         out.columns = self._labels(plan, parts[0].file)
-        out.index = self._index(parts, n, filtered)
+        out.index = combine.combined_index([part.index for part in parts], parts[0].frame_index, n, filtered)
         return out
 
     def _empty_part(self, plan: _Plan, options: dict) -> _Part:
@@ -529,55 +528,12 @@ class ParquetDataset:
         """Column labels as the file reader gives them (pandas metadata's names and column index)."""
         labels = [n if n in plan.partitions else plan.fields[n].label for n in plan.order]
         pf = self._pfs[file] if self._pfs else None
-        levels = PandasMeta(pf.pandas_metadata).column_indexes if pf is not None else []
-        if len(levels) > 1 and labels and all(isinstance(x, tuple) and len(x) == len(levels) for x in labels):
-            return pd.MultiIndex.from_tuples(labels, names=[lv.get("name") if isinstance(lv, dict) else None
-                                                            for lv in levels])
-        name = levels[0].get("name") if len(levels) == 1 and isinstance(levels[0], dict) else None
-        return pd.Index(labels, name=name, dtype=object if any(not isinstance(x, str) for x in labels) else None)
-
-    @staticmethod
-    def _index(parts, n: int, filtered: bool):
-        if any(part.index is not None for part in parts):
-            indexes = [part.index for part in parts]
-            return indexes[0].append(indexes[1:]) if len(indexes) > 1 else indexes[0]
-        if len(parts) == 1 and not filtered and parts[0].frame_index is not None and len(parts[0].frame_index) == n:
-            return parts[0].frame_index
-        return pd.RangeIndex(n)
-
-
-def _keep(values):
-    """Object arrays stay object (pandas 3 would infer ``str`` from all-string object arrays)."""
-    if isinstance(values, np.ndarray) and values.dtype == object:
-        return pd.Series(values, dtype=object, copy=False)
-    return values
+        return combine.column_labels(labels, PandasMeta(pf.pandas_metadata).column_indexes if pf is not None else [])
 
 
 def _rows(selection) -> int:
     ranges = selection[0]
     return sum(b - a for a, b in ranges)
-
-
-def _filter_arrays(arrays: dict, n: int, groups, masks) -> tuple:
-    """The rows of ``arrays`` (field -> array) that satisfy ``groups``; validity from ``masks``
-    (the file reader's), or from pandas' nulls for columns it has none for (nested)."""
-    columns = {}
-    for name in {b.column for g in groups for b in g}:
-        values = pd.Series(arrays[name], copy=False)
-        valid = masks.get(name, _MISSING_MASK)
-        if valid is _MISSING_MASK:
-            valid = ~values.isna().to_numpy()
-        elif valid is not None:
-            valid = valid.astype(bool)
-        columns[name] = (values, valid)
-    mask = dnf_mask(groups, columns, n)
-    if mask.all():
-        return arrays, n
-    rows = np.flatnonzero(mask)
-    return {k: (v[rows] if isinstance(v, np.ndarray) else v.take(rows)) for k, v in arrays.items()}, len(rows)
-
-
-_MISSING_MASK = object()
 
 
 def _field_named(column, fields: dict, partitions: list):

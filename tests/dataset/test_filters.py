@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fastpq
-from fastpq.dataset import filters as F
+from fastpq.frame.read import filters as F
 from tests.conftest import PARQUET_TESTING, needs_corpus
 
 

@@ -1,4 +1,4 @@
-"""Row-level filtering: bound predicates (fastpq.dataset.filters) evaluated over decoded columns.
+"""Row-level filtering: bound predicates (fastpq.frame.read.filters) evaluated over decoded columns.
 
 Each column comes with its validity as the reader decoded it (a float NaN is a
 value, a null is not: pandas' NaN alone cannot tell them apart). A predicate
@@ -221,3 +221,26 @@ def _int_op(ints: np.ndarray, b: Bound, factor: int) -> np.ndarray:
     if op == ">":
         return ints > q
     return ints >= (q + (1 if r else 0))
+
+
+def filter_arrays(arrays: dict, n: int, groups, masks) -> tuple:
+    """The rows of ``arrays`` (field -> array) that satisfy ``groups``; validity from ``masks``
+    (the file reader's), or from pandas' nulls for columns it has none for (nested)."""
+    columns = {}
+    for name in {b.column for g in groups for b in g}:
+        values = pd.Series(arrays[name], copy=False)
+        valid = masks.get(name, _MISSING_MASK)
+        if valid is _MISSING_MASK:
+            valid = ~values.isna().to_numpy()
+        elif valid is not None:
+            valid = valid.astype(bool)
+        columns[name] = (values, valid)
+    mask = dnf_mask(groups, columns, n)
+    if mask.all():
+        return arrays, n
+    rows = np.flatnonzero(mask)
+    return {k: (v[rows] if isinstance(v, np.ndarray) else v.take(rows)) for k, v in arrays.items()}, len(rows)
+
+
+_MISSING_MASK = object()
+

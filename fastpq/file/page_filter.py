@@ -37,7 +37,7 @@ from ..errors import CorruptFileError
 from ..format import thrift_io
 from ..format.statistics import decode_value
 from ..format.source import Source
-from .filters import Summary, may_match, stat_key, NS
+from ..frame.read.filters import NS, Summary, may_match, stat_key
 
 _MAX_GAP = 64 << 10  # index structures closer than this are fetched in one read
 
@@ -262,7 +262,7 @@ def column_file(pf, k: int, leaf, selected: list, all_pages: list):
     ``all_pages``, the chunk's page_rows()) of ``leaf`` in row group ``k`` of ``pf`` (other
     columns are not readable from it)."""
     from .._thrift import FileMetaData
-    from ..file.reader import ParquetFile
+    from .reader import ParquetFile
     from ..format.footer import RowGroupList
 
     vsrc = VirtualSource(pf.source)

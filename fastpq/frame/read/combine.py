@@ -1,5 +1,9 @@
 """Parts of a dataset read -> one DataFrame: what pyarrow's unified table gives through pandas.
 
+Every pandas object a dataset read builds is built here (``fastpq.dataset.read`` and
+``fastpq.file.page_read`` hold them, never construct them): columns, the stored index,
+column labels and the frame.
+
 Each part is one file's rows (or one row-group run's), read by the file reader
 with that file's dtypes. Combining them column by column:
 
@@ -146,3 +150,46 @@ def restore(values, sig: tuple, nullable_meta: bool):
         if len(arr) and (arr.min() < info.min or arr.max() > info.max or (np.abs(arr) > 2**53).any()):
             return values
     return s.astype(natural).to_numpy()
+
+
+# ---------------------------------------------------------------- index, labels, frame
+
+def stored_index(arrays: list, labels: list):
+    """The index of the stored index fields' ``arrays`` (``labels``: their original names)."""
+    if len(arrays) == 1:
+        return pd.Index(arrays[0], name=labels[0])
+    return pd.MultiIndex.from_arrays(arrays, names=labels)
+
+
+def combined_index(indexes: list, frame_index, n: int, filtered: bool):
+    """The index of ``n`` combined rows: the parts' stored ``indexes`` appended, else the one
+    unfiltered part's ``frame_index`` (the file reader's), else a RangeIndex."""
+    if any(index is not None for index in indexes):
+        return indexes[0].append(indexes[1:]) if len(indexes) > 1 else indexes[0]
+    if len(indexes) == 1 and not filtered and frame_index is not None and len(frame_index) == n:
+        return frame_index
+    return pd.RangeIndex(n)
+
+
+def column_labels(labels: list, levels: list):
+    """Column labels as the file reader gives them (pandas metadata's column index ``levels``)."""
+    if len(levels) > 1 and labels and all(isinstance(x, tuple) and len(x) == len(levels) for x in labels):
+        return pd.MultiIndex.from_tuples(labels, names=[lv.get("name") if isinstance(lv, dict) else None
+                                                        for lv in levels])
+    name = levels[0].get("name") if len(levels) == 1 and isinstance(levels[0], dict) else None
+    return pd.Index(labels, name=name, dtype=object if any(not isinstance(x, str) for x in labels) else None)
+
+
+def frame_of(columns: list, n: int):
+    """A DataFrame of ``columns`` (arrays or Series, in order; labels 0..k-1, no copy), or of
+    ``n`` rows and no columns."""
+    if not columns:
+        return pd.DataFrame(index=pd.RangeIndex(n))
+    return pd.DataFrame({k: _keep(values) for k, values in enumerate(columns)}, copy=False)
+
+
+def _keep(values):
+    """Object arrays stay object (pandas 3 would infer ``str`` from all-string object arrays)."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return pd.Series(values, dtype=object, copy=False)
+    return values

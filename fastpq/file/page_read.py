@@ -1,5 +1,5 @@
 """Reading with the page index: which row groups it narrows, and reading those column by
-column over the pages that hold the candidate rows (see fastpq.dataset.pages for the index
+column over the pages that hold the candidate rows (see fastpq.file.page_filter for the index
 itself and the virtual files that read a page subset through the ordinary reader).
 
 Filtered columns are read first, over the pages holding the candidate rows R; they give
@@ -8,17 +8,17 @@ the exact matching rows M; every other column is read only over the pages holdin
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from ..frame.read import combine, filters as F
 from ..frame.read.assemble import PandasMeta
-from . import filters as F, pages as P
-from .rows import dnf_mask
+from ..frame.read.rows import dnf_mask
+from . import page_filter as P
 
 
 def page_selections(pf, rgs, groups, fields, data, index) -> dict:
     """{row group: (candidate row ranges, {column index: page_rows()})} for the row groups whose
-    page index narrows what to read (fastpq.dataset.pages)."""
-    from ..file.read import select_fields
+    page index narrows what to read (fastpq.file.page_filter)."""
+    from .read import select_fields
 
     filtered = [pf.schema.field(n) for n in dict.fromkeys(b.column for g in groups for b in g)]
     filtered = [n for n in filtered if n.is_leaf and n.max_rep == 0]
@@ -57,7 +57,7 @@ def page_selections(pf, rgs, groups, fields, data, index) -> dict:
 
 def read_pages(pf, k, ranges, pages, names, index_fields, groups, options, meta):
     """Row group ``k`` read column by column over the pages that hold the candidate rows
-    (fastpq.dataset.pages): filtered columns first, the others only where rows matched."""
+    (fastpq.file.page_filter): filtered columns first, the others only where rows matched."""
     rows = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in ranges])
     values = {}
     if groups:
@@ -69,20 +69,18 @@ def read_pages(pf, k, ranges, pages, names, index_fields, groups, options, meta)
     cols = {}
     for name in dict.fromkeys(index_fields + names):
         cols[name] = values[name][0] if name in values else column_rows(pf, k, name, rows, pages, options)[0]
-    df = pd.DataFrame({i: cols[n] for i, n in enumerate(names)}, copy=False) if names else \
-        pd.DataFrame(index=pd.RangeIndex(len(rows)))
+    df = combine.frame_of([cols[n] for n in names], len(rows))
     if names:
         df.columns = names
     if index_fields:
-        arrays = [cols[f] for f in index_fields]
-        labels = [meta.original_name(f) for f in index_fields]
-        df.index = pd.Index(arrays[0], name=labels[0]) if len(arrays) == 1 else \
-            pd.MultiIndex.from_arrays(arrays, names=labels)
+        df.index = combine.stored_index([cols[f] for f in index_fields],
+                                        [meta.original_name(f) for f in index_fields])
     return df
+
 
 def column_rows(pf, k, name, rows, pages, options):
     """(Series of column ``name`` at the sorted absolute ``rows`` of row group ``k``, validity)."""
-    from ..file.read import read_file
+    from .read import read_file
 
     node = pf.schema.field(name)
     pg = pages.get(node.column_index) if node.is_leaf and node.max_rep == 0 else None

@@ -24,7 +24,7 @@ ValueError).
 
 Pruning is three-valued ("cannot match" / "may match"): this module decides it
 from constants (a file's partition values; columns a file lacks, all null) and
-from statistics (row groups here, pages in ``fastpq.dataset.pages``), with the
+from statistics (row groups here, pages in ``fastpq.file.page_filter``), with the
 trust rules of fastpq.format.statistics plus: bounds of strings that are not
 flagged exact are only bounds (no pruning on ``!=`` / ``not in``); a bound
 holding a replacement character (a truncation inside a UTF-8 sequence) is
@@ -41,7 +41,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..errors import FilterError, FilterTypeError
+from ...errors import FilterError, FilterTypeError
 
 _COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 _OPS = {"==": "==", "=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "in": "in",
