@@ -34,22 +34,14 @@ def __getattr__(name):
         from .file.writer import ParquetWriter
 
         return ParquetWriter
-    if name in ("write", "repair"):  # files and datasets (fastpq.dataset.write dispatches)
-        from .dataset import write as dataset_write
+    if name in ("write", "repair", "merge", "read_parquet"):  # fastpq.api imports pandas
+        from . import api
 
-        return getattr(dataset_write, name)
-    if name == "merge":
-        from .dataset.metadata import merge
-
-        return merge
+        return getattr(api, name)
     if name == "ParquetDataset":  # imports pandas
         from .dataset.read import ParquetDataset
 
         return ParquetDataset
-    if name == "read_parquet":  # imports pandas (its no_default is the dtype_backend default)
-        from .api import read_parquet
-
-        return read_parquet
     raise AttributeError(f"module 'fastpq' has no attribute {name!r}")
 
 __all__ = [

@@ -102,10 +102,12 @@ import struct
 import time
 import zlib
 
-from ..file import localfs
 from ..errors import CorruptFileError, UnsupportedFeatureError
-from ..format.footer import MAGIC, footer_bytes, read_footer_bytes
+from ..file import localfs
 from ..file.journal import JOURNAL_SUFFIX, MISMATCH, NEW, OLD, TORN, Journal, classify, complete_footer
+from ..file.rowgroup import resolve_sorting_columns, row_group_starts, write_page_indexes, write_row_group
+from ..file.target import fsync_dir, local_path
+from ..format.footer import MAGIC, footer_bytes, read_footer_bytes
 from .schema import check_frame, check_names, footer_for_append, plan_for, updated_key_value
 
 _READER_RETRIES = 5
@@ -145,13 +147,7 @@ class DiskOps:
         os.rename(src, dst)
 
     def fsync_dir(self, folder: str) -> None:
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        except OSError:      # some file systems refuse fsync on directories
-            pass
-        finally:
-            os.close(fd)
+        fsync_dir(folder, must_open=True)
 
     def write_file(self, path: str, data: bytes, offset: int = 0, create: bool = True, like=None) -> None:
         """Write ``data`` at ``offset`` of ``path``, fsynced. ``create``: created or truncated first,
@@ -356,33 +352,16 @@ def repair_file(path) -> str:
     return f"{done}; {note}" if note else done
 
 
-def local_path(path, storage_options=None) -> str:
-    """The local path of ``path``; UnsupportedFeatureError for other file systems and file objects."""
-    if hasattr(path, "write") or hasattr(path, "read"):
-        raise UnsupportedFeatureError("append=True needs a path to a local file, not a file object")
-    path = os.fspath(path)
-    if "://" in path and not path.startswith("file://"):
-        import fsspec
-
-        fs, inner = fsspec.core.url_to_fs(path, **(storage_options or {}))
-        if "file" not in (fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)):
-            raise UnsupportedFeatureError(
-                f"cannot append to {path}: a file on {fs.protocol!r} cannot be modified in place (object stores "
-                "replace whole objects); append to a dataset instead (file_scheme='hive', append=True)")
-        return inner
-    return path[len("file://"):] if path.startswith("file://") else path
-
-
 # ---------------------------------------------------------------- appending
 
 def append_file(path, df, options, row_group_offsets=None, sorting_columns=None, custom_metadata=None,
-                storage_options=None, create=None, threads: bool = True) -> None:
+                storage_options=None, threads: bool = True, missing_ok: bool = False) -> bool:
     """Append ``df`` to the Parquet file ``path`` as new row groups (see the module docstring).
 
     ``options`` (a ``WriteOptions``) applies to the new row groups; the file
-    decides the schema, the index and the pandas metadata. When ``path`` does
-    not exist, ``create()`` writes it (it must raise FileExistsError rather than
-    replace a file that appeared meanwhile: then ``df`` is appended to that one).
+    decides the schema, the index and the pandas metadata. A missing ``path``
+    raises FileNotFoundError, or with ``missing_ok`` returns False having done
+    nothing (``fastpq.write`` then creates it); True once appended.
     """
     from ..frame.write.plan import as_frame
 
@@ -391,13 +370,9 @@ def append_file(path, df, options, row_group_offsets=None, sorting_columns=None,
     try:
         fd = os.open(path, os.O_RDWR)
     except FileNotFoundError:
-        if create is None:
-            raise
-        try:
-            create()
-            return
-        except FileExistsError:
-            fd = os.open(path, os.O_RDWR)
+        if missing_ok:
+            return False
+        raise
     fd = _lock_current(fd, path)
     try:
         with open(fd, "rb", buffering=0, closefd=False) as f:
@@ -405,6 +380,7 @@ def append_file(path, df, options, row_group_offsets=None, sorting_columns=None,
             _Append(fd, f, path, df, options, threads).run(row_group_offsets, sorting_columns, custom_metadata)
     finally:
         os.close(fd)
+    return True
 
 
 class _Append:
@@ -421,8 +397,6 @@ class _Append:
         self.journal = None
 
     def run(self, row_group_offsets, sorting_columns, custom_metadata) -> None:
-        from ..file.writer import _row_group_starts, resolve_sorting_columns, write_page_indexes
-
         df, plan = self.df, self.plan
         check_frame(df, plan)
         for col in plan.columns:
@@ -430,7 +404,7 @@ class _Append:
         if len(df) == 0:
             return
         sorting = resolve_sorting_columns(plan, sorting_columns)
-        starts = _row_group_starts(len(df), row_group_offsets)
+        starts = row_group_starts(len(df), row_group_offsets)
         bounds = list(zip(starts, starts[1:] + [len(df)]))
         pending = self._encode(bounds[0], self.data_end, sorting)     # conversion errors: nothing written yet
         self._begin()
@@ -459,8 +433,6 @@ class _Append:
             raise
 
     def _encode(self, bounds, offset, sorting):
-        from ..file.writer import write_row_group
-
         a, b = bounds
         sink = io.BytesIO()
         result = write_row_group(sink, self.df.iloc[a:b], self.plan, self.options, offset, sorting, self.threads)

@@ -39,7 +39,7 @@ from ..errors import CorruptFileError, SchemaMismatchError
 from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
 from ..format.schema import Schema
 from ..format.source import open_regular
-from ..file.writer import fsync_dir
+from ..file.target import fsync_dir
 from .paths import check_new_name, check_path, name_limits
 
 METADATA = "_metadata"

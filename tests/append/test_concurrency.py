@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import fastpq
-from fastpq.file import writer as writer_mod
+from fastpq.file import rowgroup
 from tests.append._helpers import canon, expected, frame, read_pyarrow
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -20,7 +20,7 @@ WRITERS = (1000, 2000)          # step numbers of writer A, writer B
 
 
 def _writer(path, first):  # pragma: no cover - runs in a child
-    writer_mod._POOL = None
+    rowgroup._POOL = None
     code = 0
     try:
         for k in range(APPENDS):
