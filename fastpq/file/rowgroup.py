@@ -9,7 +9,7 @@
 * ``row_group_starts`` and ``resolve_sorting_columns``: the user's
   ``row_group_offsets`` and ``sorting_columns``, checked.
 
-``ParquetWriter`` (``writer.py``), the appender (``fastpq.append``) and the
+``ParquetWriter`` (``writer.py``), the appender (``append/appender.py``) and the
 dataset writer build on them.
 """
 from __future__ import annotations

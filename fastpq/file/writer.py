@@ -12,7 +12,7 @@ A write, layer by layer (appends and datasets reuse the lower ones):
   paths).
 
 ``fastpq.write`` (``fastpq.api``) dispatches here for one new file, to
-``fastpq.append`` for ``append=True`` and to ``fastpq.dataset.write`` for
+the appender (``append/appender.py``) for ``append=True`` and to ``fastpq.dataset.write`` for
 datasets.
 """
 from __future__ import annotations
