@@ -34,10 +34,14 @@ def __getattr__(name):
         from .file.writer import ParquetWriter
 
         return ParquetWriter
-    if name in ("write", "repair", "merge", "read_parquet"):  # fastpq.api imports pandas
-        from . import api
+    if name in ("write", "repair", "merge"):  # fastpq.api's, defined without pandas
+        from . import api_write
 
-        return getattr(api, name)
+        return getattr(api_write, name)
+    if name == "read_parquet":  # imports pandas (its no_default is the dtype_backend default)
+        from .api import read_parquet
+
+        return read_parquet
     if name == "ParquetDataset":  # imports pandas
         from .dataset.read import ParquetDataset
 

@@ -279,18 +279,18 @@ def repair_file(path) -> str:
 
 # ---------------------------------------------------------------- appending
 
-def append_file(path, df, options, row_group_offsets=None, sorting_columns=None, custom_metadata=None,
-                storage_options=None, threads: bool = True, missing_ok: bool = False) -> bool:
+def append_file(path, df, options, threads: bool = True, missing_ok: bool = False) -> bool:
     """Append ``df`` to the Parquet file ``path`` as new row groups (see the module docstring).
 
     ``options`` (a ``WriteOptions``) applies to the new row groups; the file
-    decides the schema, the index and the pandas metadata. A missing ``path``
+    decides the schema, the index and the pandas metadata (write_index, times,
+    object_encoding and nullable are ignored). A missing ``path``
     raises FileNotFoundError, or with ``missing_ok`` returns False having done
     nothing (``fastpq.write`` then creates it); True once appended.
     """
     from ..frame.write.plan import as_frame
 
-    path = local_path(path, storage_options)
+    path = local_path(path, options.storage_options)
     df = as_frame(df)
     try:
         fd = os.open(path, os.O_RDWR)
@@ -302,7 +302,8 @@ def append_file(path, df, options, row_group_offsets=None, sorting_columns=None,
     try:
         with open(fd, "rb", buffering=0, closefd=False) as f:
             _recover(fd, f, path)
-            _Append(fd, f, path, df, options, threads).run(row_group_offsets, sorting_columns, custom_metadata)
+            _Append(fd, f, path, df, options, threads).run(options.row_group_offsets, options.sorting_columns,
+                                                           options.custom_metadata)
     finally:
         os.close(fd)
     return True

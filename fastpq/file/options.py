@@ -1,13 +1,16 @@
-"""The user's write options, resolved per column: ``WriteOptions``.
+"""The user's write options: ``WriteOptions``, defined once, checked once, resolved per column.
 
-``WriteOptions`` holds the options of ``fastpq.write`` that shape column chunks
-(codec and level, encoding, dictionary, statistics, page index, CRC, page size,
-page version) and resolves them per column into the column layer's
-``ColumnOptions`` (``for_column``, cached).
+``fastpq.write`` and ``ParquetWriter`` keep their keyword signatures (users call
+them) and build a ``WriteOptions`` first thing (``from_call``); the object is
+what goes down. Its fields are the keywords of ``fastpq.write`` (documented
+there). ``__post_init__`` is the one place the options that need no column are
+checked; ``for_column`` resolves the rest per column into the column layer's
+``ColumnOptions`` (codec and level, encoding, dictionary, statistics, page
+index, CRC, page size, page version), cached.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .._thrift import Encoding
 from ..column.write.chunk import ColumnOptions
@@ -55,9 +58,9 @@ def _in(selection, col, default) -> bool:
     return default if selection == "auto" else bool(selection)
 
 
-@dataclass
+@dataclass(frozen=True)
 class WriteOptions:
-    """The user's write options (``write``'s arguments), resolved per column on demand."""
+    """The user's write options (``fastpq.write``'s keywords), resolved per column on demand."""
 
     compression: object = "snappy"
     stats: object = "auto"
@@ -67,15 +70,38 @@ class WriteOptions:
     column_encoding: dict | None = None
     page_index: object = False
     page_checksum: bool = False
-    _cache: dict = field(default_factory=dict, repr=False)
+    row_group_offsets: object = None
+    sorting_columns: object = None
+    custom_metadata: dict | None = None
+    write_index: object = None
+    times: str = "int64"
+    object_encoding: object = "infer"
+    nullable: object = None
+    overwrite: bool = True
+    storage_options: dict | None = None
+    partition_on: object = None
+    file_scheme: str = "simple"
+    append: object = False
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @classmethod
+    def from_call(cls, scope: dict) -> "WriteOptions":
+        """The options among a public write function's arguments (its ``locals()``, taken first
+        thing): every name that is a field."""
+        return cls(**{f.name: scope[f.name] for f in fields(cls) if f.init and f.name in scope})
 
     def __post_init__(self):
+        if self.file_scheme not in ("simple", "hive"):
+            raise ValueError(f"file_scheme must be 'simple' or 'hive', not {self.file_scheme!r}")
         if self.data_page_version not in (1, 2):
             raise ValueError(f"data_page_version must be 1 or 2, not {self.data_page_version!r}")
         if not isinstance(self.page_size, int) or self.page_size <= 0:
             raise ValueError(f"page_size must be a positive int, not {self.page_size!r}")
         if self.column_encoding is not None and not isinstance(self.column_encoding, dict):
             raise TypeError("column_encoding must be a dict of column -> encoding name")
+        dictionary = self.dictionary
+        if not isinstance(dictionary, (list, tuple, set)) and dictionary not in ("auto", True, False):
+            raise ValueError(f"dictionary must be 'auto', True, False or a list of columns, not {dictionary!r}")
 
     def for_column(self, col) -> ColumnOptions:
         opts = self._cache.get(col.field_name)
@@ -99,8 +125,6 @@ class WriteOptions:
         if isinstance(dictionary, (list, tuple, set)):
             # a categorical keeps its dictionary unless dictionary=False
             dictionary = _in(dictionary, col, False) or ("auto" if col.ft.kind == "category" else False)
-        elif dictionary not in ("auto", True, False):
-            raise ValueError(f"dictionary must be 'auto', True, False or a list of columns, not {dictionary!r}")
         return ColumnOptions(codec=codec, level=level, encoding=encoding, dictionary=dictionary,
                              data_page_version=self.data_page_version, page_size=self.page_size,
                              statistics=_in(self.stats, col, True), page_index=_in(self.page_index, col, False),

@@ -17,6 +17,8 @@ datasets.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..format.footer import MAGIC, footer_bytes
 from .options import WriteOptions
 from .rowgroup import (ROW_GROUP_SIZE, file_metadata, resolve_sorting_columns, row_group_starts, write_page_indexes,
@@ -44,25 +46,35 @@ class ParquetWriter:
                  page_size=1 << 20, times="int64", object_encoding="infer", custom_metadata=None,
                  column_encoding=None, page_index=False, page_checksum=False, sorting_columns=None,
                  overwrite=True, storage_options=None, nullable=None):
+        self._open(path, schema_or_first_df, WriteOptions.from_call(locals()))
+
+    @classmethod
+    def open(cls, path, schema_or_first_df, options: WriteOptions) -> "ParquetWriter":
+        """A ParquetWriter of options already gathered (``row_group_offsets``: an int or None)."""
+        self = cls.__new__(cls)
+        self._open(path, schema_or_first_df, options)
+        return self
+
+    def _open(self, path, schema_or_first_df, options: WriteOptions) -> None:
         from ..frame.write.plan import WritePlan, as_frame, build_plan
 
         if isinstance(schema_or_first_df, WritePlan):
             self.plan = schema_or_first_df
         else:
-            self.plan = build_plan(as_frame(schema_or_first_df), write_index, object_encoding, times, nullable)
-        self.options = WriteOptions(compression, stats, dictionary, data_page_version, page_size,
-                                    column_encoding, page_index, page_checksum)
+            self.plan = build_plan(as_frame(schema_or_first_df), options.write_index, options.object_encoding,
+                                   options.times, options.nullable)
+        self.options = options
         for col in self.plan.columns:
             self.options.for_column(col)                 # option errors before any file exists
-        self.row_group_size = ROW_GROUP_SIZE if row_group_offsets is None else row_group_offsets
+        self.row_group_size = ROW_GROUP_SIZE if options.row_group_offsets is None else options.row_group_offsets
         if not isinstance(self.row_group_size, int) or self.row_group_size <= 0:
             raise ValueError("ParquetWriter's row_group_offsets must be a positive int (rows per row group)")
-        self.sorting = resolve_sorting_columns(self.plan, sorting_columns)
-        self.custom_metadata = custom_metadata
+        self.sorting = resolve_sorting_columns(self.plan, options.sorting_columns)
+        self.custom_metadata = options.custom_metadata
         self.results: list = []
         self.num_rows = 0
         self.closed = False
-        self._target = AtomicTarget(path, overwrite, storage_options)
+        self._target = AtomicTarget(path, options.overwrite, options.storage_options)
         try:
             self._target.f.write(MAGIC)
         except BaseException:
@@ -131,20 +143,11 @@ class ParquetWriter:
         return False
 
 
-def write_file(path, df, compression="snappy", row_group_offsets=None, write_index=None, stats="auto",
-               dictionary="auto", data_page_version=1, page_size=1 << 20, times="int64",
-               object_encoding="infer", custom_metadata=None, column_encoding=None, page_index=False,
-               page_checksum=False, sorting_columns=None, overwrite=True, storage_options=None,
-               nullable=None) -> None:
-    """Write the DataFrame ``df`` as the new Parquet file ``path`` (options: ``fastpq.write``)."""
+def write_file(path, df, options: WriteOptions) -> None:
+    """Write the DataFrame ``df`` as the new Parquet file ``path`` (``options``: ``fastpq.write``'s)."""
     from ..frame.write.plan import as_frame
 
     df = as_frame(df)
-    starts = row_group_starts(len(df), row_group_offsets)
-    with ParquetWriter(path, df, compression=compression, write_index=write_index, stats=stats,
-                       dictionary=dictionary, data_page_version=data_page_version, page_size=page_size,
-                       times=times, object_encoding=object_encoding, custom_metadata=custom_metadata,
-                       column_encoding=column_encoding, page_index=page_index, page_checksum=page_checksum,
-                       sorting_columns=sorting_columns, overwrite=overwrite, storage_options=storage_options,
-                       nullable=nullable) as writer:
+    starts = row_group_starts(len(df), options.row_group_offsets)
+    with ParquetWriter.open(path, df, replace(options, row_group_offsets=None)) as writer:
         writer.write(df, row_group_offsets=starts if len(df) else None)
