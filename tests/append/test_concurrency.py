@@ -10,6 +10,7 @@ import pytest
 
 import fastpq
 from fastpq.file import rowgroup
+from fastpq.file.journal import journal_path
 from tests.append._helpers import canon, expected, frame, read_pyarrow
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -75,7 +76,7 @@ def test_two_appenders_and_a_polling_reader(tmp_path):
     steps = _check_consistent(fastpq.ParquetFile(path))
     assert sorted(steps) == [0] + list(range(1000, 1000 + APPENDS)) + list(range(2000, 2000 + APPENDS))
     assert canon(read_pyarrow(path)).equals(expected([frame(s, ROWS) for s in steps]))
-    assert not os.path.exists(fastpq.append.journal_path(path))
+    assert not os.path.exists(journal_path(path))
     print(f"\n{reads} consistent reads of {len(states)} different states during {2 * APPENDS} appends")
     assert reads >= 5 and len(states) >= 3
 
