@@ -34,20 +34,16 @@ def __getattr__(name):
         from .file.writer import ParquetWriter
 
         return ParquetWriter
-    if name in ("write", "repair"):  # files and datasets (fastpq.dataset.write dispatches)
-        from .dataset import write as dataset_write
+    if name in ("write", "repair", "merge"):  # fastpq.api's, defined without pandas
+        from .api import write as api_write
 
-        return getattr(dataset_write, name)
-    if name == "merge":
-        from .dataset.merge import merge
-
-        return merge
+        return getattr(api_write, name)
     if name == "ParquetDataset":  # imports pandas
         from .dataset.read import ParquetDataset
 
         return ParquetDataset
     if name == "read_parquet":  # imports pandas (its no_default is the dtype_backend default)
-        from .api import read_parquet
+        from .api.read import read_parquet
 
         return read_parquet
     raise AttributeError(f"module 'fastpq' has no attribute {name!r}")

@@ -69,7 +69,7 @@ and in ``fastpq.repair(path)`` (under the lock):
   without a journal but not as Parquet is an error too: ``repair`` never
   reports success on a file no reader can open.
 
-``ParquetFile`` decides the same way read-only (``local_footer``), writing
+``ParquetFile`` decides the same way read-only (``fastpq.file.journal.local_footer``), writing
 nothing: OLD reads the old footer from the journal, NEW, FOREIGN and a
 stale or torn journal beside a complete file read the file as it stands,
 and the rest raise ``CorruptFileError`` naming the journal. Row group data
@@ -102,20 +102,14 @@ import struct
 import time
 import zlib
 
-from ..file import localfs
 from ..errors import CorruptFileError, UnsupportedFeatureError
+from ..file import localfs
+from ..file.journal import (NEW, OLD, TORN, Journal, classify, complete_footer, journal_path, read_journal,
+                            unusable)
+from ..file.rowgroup import resolve_sorting_columns, row_group_starts, write_page_indexes, write_row_group
+from ..file.target import fsync_dir, local_path
 from ..format.footer import MAGIC, footer_bytes, read_footer_bytes
-from ..file.journal import JOURNAL_SUFFIX, MISMATCH, NEW, OLD, TORN, Journal, classify, complete_footer
 from .schema import check_frame, check_names, footer_for_append, plan_for, updated_key_value
-
-_READER_RETRIES = 5
-
-
-def journal_path(path: str) -> str:
-    """``.<name>.fastpq-journal`` beside the file (symlinks resolved: one journal per file)."""
-    folder, base = os.path.split(os.path.realpath(path))
-    return os.path.join(folder, f".{base}{JOURNAL_SUFFIX}")
-
 
 # ---------------------------------------------------------------- disk operations
 
@@ -145,13 +139,7 @@ class DiskOps:
         os.rename(src, dst)
 
     def fsync_dir(self, folder: str) -> None:
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        except OSError:      # some file systems refuse fsync on directories
-            pass
-        finally:
-            os.close(fd)
+        fsync_dir(folder, must_open=True)
 
     def write_file(self, path: str, data: bytes, offset: int = 0, create: bool = True, like=None) -> None:
         """Write ``data`` at ``offset`` of ``path``, fsynced. ``create``: created or truncated first,
@@ -168,73 +156,6 @@ class DiskOps:
 
 
 OPS = DiskOps()
-
-
-def _read_journal(jpath: str) -> bytes | None:
-    try:
-        with open(jpath, "rb") as j:
-            return j.read()
-    except FileNotFoundError:
-        return None
-
-
-def _unusable(path: str, jpath: str, state: str, problem) -> str:
-    why = ("is incomplete (cut short while it was written or copied)" if state == TORN else
-           "does not describe it (the file was rewritten, truncated or copied incompletely since the append "
-           "the journal records, or the journal belongs to another file)")
-    return (f"{path} cannot be read as it stands ({problem}), and its append journal {jpath} {why}; fastpq "
-            "leaves both as they are: put back the file the journal was written for (with the journal beside "
-            "it) and run fastpq.repair, or remove the journal once the file is restored otherwise")
-
-
-# ---------------------------------------------------------------- readers
-
-def local_footer(path: str, f, name=None) -> tuple[int, bytes]:
-    """(file size, footer bytes) of the local file open as ``f``, as a reader should see it.
-
-    ``ParquetFile`` calls this: one ``stat`` of the journal path when there is
-    none. With a journal (an append running, or interrupted by a crash) the
-    journal's verdict decides (module docstring): the journaled old footer
-    (OLD), or the file as it stands; nothing is written. Each read is checked
-    like a seqlock (the same journal, and without one the same size and mtime,
-    after the read), so an append starting or ending meanwhile is retried
-    rather than read half-written.
-    """
-    jpath = journal_path(path)
-    for attempt in range(_READER_RETRIES):
-        journal_sig, state = _signature(jpath), None
-        if journal_sig is not None:
-            raw = _read_journal(jpath)
-            if raw is not None:
-                try:
-                    state, journal = classify(raw, f, os.fstat(f.fileno()).st_size, name)
-                except UnsupportedFeatureError:     # a newer fastpq's: the file as it stands, if it reads
-                    state = MISMATCH
-                if state == OLD and _signature(jpath) == journal_sig:
-                    return journal.old_size, journal.old_footer
-        before = os.fstat(f.fileno())
-        try:
-            footer, error = read_footer_bytes(f, before.st_size, name), None
-        except CorruptFileError as exc:
-            footer, error = None, exc
-        after = os.fstat(f.fileno())
-        steady = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns) and \
-            _signature(jpath) == journal_sig
-        if steady or attempt == _READER_RETRIES - 1:
-            if error is not None and state in (TORN, MISMATCH):
-                raise CorruptFileError(_unusable(name or path, jpath, state, error), path=name or path) from error
-            if error is not None:
-                raise error
-            return before.st_size, footer
-    raise AssertionError("unreachable")
-
-
-def _signature(path: str):
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 # ---------------------------------------------------------------- recovery (writers)
@@ -271,7 +192,7 @@ def _lock_current(fd: int, path: str) -> int:
 def _recover(fd: int, f, path: str) -> str:
     """Bring the locked file back to a committed state (module docstring); returns what was done."""
     jpath = journal_path(path)
-    raw = _read_journal(jpath)
+    raw = read_journal(jpath)
     if raw is None:
         return "clean"
     size = os.fstat(fd).st_size
@@ -291,7 +212,7 @@ def _recover(fd: int, f, path: str) -> str:
     try:
         complete_footer(f, size, path)
     except CorruptFileError as exc:
-        raise CorruptFileError(_unusable(path, jpath, state, exc), path=path) from exc
+        raise CorruptFileError(unusable(path, jpath, state, exc), path=path) from exc
     if state == TORN:
         _drop(jpath)
         return "removed an incomplete journal (the file was not touched)"
@@ -356,55 +277,36 @@ def repair_file(path) -> str:
     return f"{done}; {note}" if note else done
 
 
-def local_path(path, storage_options=None) -> str:
-    """The local path of ``path``; UnsupportedFeatureError for other file systems and file objects."""
-    if hasattr(path, "write") or hasattr(path, "read"):
-        raise UnsupportedFeatureError("append=True needs a path to a local file, not a file object")
-    path = os.fspath(path)
-    if "://" in path and not path.startswith("file://"):
-        import fsspec
-
-        fs, inner = fsspec.core.url_to_fs(path, **(storage_options or {}))
-        if "file" not in (fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)):
-            raise UnsupportedFeatureError(
-                f"cannot append to {path}: a file on {fs.protocol!r} cannot be modified in place (object stores "
-                "replace whole objects); append to a dataset instead (file_scheme='hive', append=True)")
-        return inner
-    return path[len("file://"):] if path.startswith("file://") else path
-
-
 # ---------------------------------------------------------------- appending
 
-def append_file(path, df, options, row_group_offsets=None, sorting_columns=None, custom_metadata=None,
-                storage_options=None, create=None, threads: bool = True) -> None:
+def append_file(path, df, options, threads: bool = True, missing_ok: bool = False) -> bool:
     """Append ``df`` to the Parquet file ``path`` as new row groups (see the module docstring).
 
     ``options`` (a ``WriteOptions``) applies to the new row groups; the file
-    decides the schema, the index and the pandas metadata. When ``path`` does
-    not exist, ``create()`` writes it (it must raise FileExistsError rather than
-    replace a file that appeared meanwhile: then ``df`` is appended to that one).
+    decides the schema, the index and the pandas metadata (write_index, times,
+    object_encoding and nullable are ignored). A missing ``path``
+    raises FileNotFoundError, or with ``missing_ok`` returns False having done
+    nothing (``fastpq.write`` then creates it); True once appended.
     """
     from ..frame.write.plan import as_frame
 
-    path = local_path(path, storage_options)
+    path = local_path(path, options.storage_options)
     df = as_frame(df)
     try:
         fd = os.open(path, os.O_RDWR)
     except FileNotFoundError:
-        if create is None:
-            raise
-        try:
-            create()
-            return
-        except FileExistsError:
-            fd = os.open(path, os.O_RDWR)
+        if missing_ok:
+            return False
+        raise
     fd = _lock_current(fd, path)
     try:
         with open(fd, "rb", buffering=0, closefd=False) as f:
             _recover(fd, f, path)
-            _Append(fd, f, path, df, options, threads).run(row_group_offsets, sorting_columns, custom_metadata)
+            _Append(fd, f, path, df, options, threads).run(options.row_group_offsets, options.sorting_columns,
+                                                           options.custom_metadata)
     finally:
         os.close(fd)
+    return True
 
 
 class _Append:
@@ -421,8 +323,6 @@ class _Append:
         self.journal = None
 
     def run(self, row_group_offsets, sorting_columns, custom_metadata) -> None:
-        from ..file.writer import _row_group_starts, resolve_sorting_columns, write_page_indexes
-
         df, plan = self.df, self.plan
         check_frame(df, plan)
         for col in plan.columns:
@@ -430,7 +330,7 @@ class _Append:
         if len(df) == 0:
             return
         sorting = resolve_sorting_columns(plan, sorting_columns)
-        starts = _row_group_starts(len(df), row_group_offsets)
+        starts = row_group_starts(len(df), row_group_offsets)
         bounds = list(zip(starts, starts[1:] + [len(df)]))
         pending = self._encode(bounds[0], self.data_end, sorting)     # conversion errors: nothing written yet
         self._begin()
@@ -459,8 +359,6 @@ class _Append:
             raise
 
     def _encode(self, bounds, offset, sorting):
-        from ..file.writer import write_row_group
-
         a, b = bounds
         sink = io.BytesIO()
         result = write_row_group(sink, self.df.iloc[a:b], self.plan, self.options, offset, sorting, self.threads)

@@ -24,7 +24,7 @@ import uuid
 from contextlib import contextmanager
 
 from ..file import localfs
-from ..file.writer import fsync_dir
+from ..file.target import fsync_dir
 from ..format.source import open_regular
 from .paths import check_new_name, check_path, name_limits
 

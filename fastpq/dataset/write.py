@@ -1,4 +1,4 @@
-"""Writing and appending to hive-partitioned datasets; ``fastpq.write`` and ``fastpq.repair``.
+"""Writing and appending to hive-partitioned datasets (``fastpq.write`` with ``file_scheme='hive'``).
 
 ``write(path, df, file_scheme='hive', partition_on=[...])`` writes::
 
@@ -60,7 +60,6 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ..append.appender import repair_file
 from ..append.schema import check_frame, check_names, plan_for, updated_key_value
 from ..errors import ParquetError, PartitionError, SchemaMismatchError
 from .footers import checked_file_paths
@@ -72,65 +71,7 @@ NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 NEXT_PART_KEY = "fastpq:next_part"
 
 
-# ---------------------------------------------------------------- public entry points
-
-def write(path, df, compression="snappy", row_group_offsets=None, write_index=None, stats="auto",
-          dictionary="auto", data_page_version=1, page_size=1 << 20, times="int64",
-          object_encoding="infer", custom_metadata=None, column_encoding=None, page_index=False,
-          page_checksum=False, sorting_columns=None, overwrite=True, storage_options=None,
-          partition_on=None, file_scheme="simple", append=False, nullable=None) -> None:
-    """Write the DataFrame ``df`` to a Parquet file or a hive-partitioned dataset.
-
-    file_scheme='simple' (default): one file, as ``fastpq.file.writer.write`` (see it for
-    every option); ``append=True`` appends to it in place, crash-safely.
-    file_scheme='hive': a dataset directory (see ``fastpq.dataset.write``);
-    ``partition_on``: columns whose values name the directories; ``append=True``
-    adds part files, ``append='overwrite'`` replaces the partitions present in
-    ``df``; ``row_group_offsets`` must then be an int (rows per row group);
-    ``overwrite=False`` refuses to replace a non-empty directory. ``append=True`` on an
-    existing directory appends to it as a dataset whatever ``file_scheme`` says.
-    """
-    options = dict(compression=compression, stats=stats, dictionary=dictionary,
-                   data_page_version=data_page_version, page_size=page_size, custom_metadata=custom_metadata,
-                   column_encoding=column_encoding, page_index=page_index, page_checksum=page_checksum,
-                   sorting_columns=sorting_columns)
-    if file_scheme == "simple" and append and _is_directory(path, storage_options):
-        file_scheme = "hive"                  # appending to a dataset: its layout decides
-    if file_scheme == "simple":
-        if partition_on:
-            raise ValueError("partition_on needs file_scheme='hive'")
-        from ..file.writer import write as write_file
-
-        return write_file(path, df, row_group_offsets=row_group_offsets, write_index=write_index, times=times,
-                          object_encoding=object_encoding, overwrite=overwrite, storage_options=storage_options,
-                          append=append, nullable=nullable, **options)
-    if file_scheme != "hive":
-        raise ValueError(f"file_scheme must be 'simple' or 'hive', not {file_scheme!r}")
-    return write_dataset(path, df, partition_on, append=append, overwrite=overwrite,
-                         storage_options=storage_options, row_group_offsets=row_group_offsets,
-                         write_index=write_index, times=times, object_encoding=object_encoding,
-                         nullable=nullable, **options)
-
-
-def _is_directory(path, storage_options) -> bool:
-    if not isinstance(path, (str, os.PathLike)):
-        return False
-    return Store(path, storage_options).is_dir()
-
-
-def repair(path, storage_options=None) -> str:
-    """Finish or roll back an interrupted append: of a local file (``fastpq.append.appender``: also
-    removes the temporary files killed writes of it left, and raises CorruptFileError rather
-    than report success on a file no reader can open) or of a dataset directory (this
-    module). Returns what was done ('clean' if nothing)."""
-    store = Store(path, storage_options)
-    if store.is_dir():
-        with store.lock():
-            return recover(store, sweep=True)
-    if store.local:
-        return repair_file(store.root)
-    return "clean"
-
+# ---------------------------------------------------------------- the entry point
 
 def write_dataset(root, df, partition_on=None, append=False, overwrite=True, storage_options=None,
                   filesystem=None, row_group_offsets=None, write_index=None, times="int64",
@@ -353,7 +294,7 @@ class _DatasetWrite:
     def _metadata(self, row_groups, rows, next_part, folders):
         """(new _metadata FileMetaData, part files it no longer references)."""
         from .._thrift import KeyValue
-        from ..file.writer import file_metadata
+        from ..file.rowgroup import file_metadata
 
         old, replaced = self.old, []
         if self.mode and old is not None:

@@ -1,8 +1,10 @@
 """The append journal's record format, and what a journal says about the file beside it.
 
-``fastpq.append.appender`` (the package's docstring) owns the protocol: when a journal
-is written, applied, set aside or removed. This module owns the bytes and the
-verdict, and writes nothing.
+The appender (``append/appender.py``, its docstring) owns the protocol: when a journal
+is written, applied, set aside or removed. This module owns the bytes, the
+journal's place (``journal_path``), the verdict (``classify``) and the
+read-only view a reader takes of a file with a journal (``local_footer``,
+which ``ParquetFile`` calls); it writes nothing.
 
 Record (version 2; all integers little-endian)::
 
@@ -43,6 +45,7 @@ checked as their digest.
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 import zlib
 from dataclasses import dataclass
@@ -64,6 +67,7 @@ _COMMIT = struct.Struct("<8sQQI")          # magic, new size, new tail start, ne
 _CRC = struct.Struct("<I")
 _BLOCK = 4096                              # the commit record starts in a block of its own
 _V1_BLOCK = 4096
+_READER_RETRIES = 5
 
 
 @dataclass
@@ -235,3 +239,78 @@ def classify(raw: bytes, f, size: int, path=None) -> tuple[str, Journal | None]:
     except ParquetError:
         return OLD, journal
     return (OLD if footer == journal.old_footer else FOREIGN), journal
+
+
+# ---------------------------------------------------------------- where journals are
+
+def journal_path(path: str) -> str:
+    """``.<name>.fastpq-journal`` beside the file (symlinks resolved: one journal per file)."""
+    folder, base = os.path.split(os.path.realpath(path))
+    return os.path.join(folder, f".{base}{JOURNAL_SUFFIX}")
+
+
+def read_journal(jpath: str) -> bytes | None:
+    try:
+        with open(jpath, "rb") as j:
+            return j.read()
+    except FileNotFoundError:
+        return None
+
+
+def unusable(path: str, jpath: str, state: str, problem) -> str:
+    why = ("is incomplete (cut short while it was written or copied)" if state == TORN else
+           "does not describe it (the file was rewritten, truncated or copied incompletely since the append "
+           "the journal records, or the journal belongs to another file)")
+    return (f"{path} cannot be read as it stands ({problem}), and its append journal {jpath} {why}; fastpq "
+            "leaves both as they are: put back the file the journal was written for (with the journal beside "
+            "it) and run fastpq.repair, or remove the journal once the file is restored otherwise")
+
+
+# ---------------------------------------------------------------- the read-only view
+
+def local_footer(path: str, f, name=None) -> tuple[int, bytes]:
+    """(file size, footer bytes) of the local file open as ``f``, as a reader should see it.
+
+    ``ParquetFile`` calls this: one ``stat`` of the journal path when there is
+    none. With a journal (an append running, or interrupted by a crash) the
+    journal's verdict decides (module docstring): the journaled old footer
+    (OLD), or the file as it stands; nothing is written. Each read is checked
+    like a seqlock (the same journal, and without one the same size and mtime,
+    after the read), so an append starting or ending meanwhile is retried
+    rather than read half-written.
+    """
+    jpath = journal_path(path)
+    for attempt in range(_READER_RETRIES):
+        journal_sig, state = _signature(jpath), None
+        if journal_sig is not None:
+            raw = read_journal(jpath)
+            if raw is not None:
+                try:
+                    state, journal = classify(raw, f, os.fstat(f.fileno()).st_size, name)
+                except UnsupportedFeatureError:     # a newer fastpq's: the file as it stands, if it reads
+                    state = MISMATCH
+                if state == OLD and _signature(jpath) == journal_sig:
+                    return journal.old_size, journal.old_footer
+        before = os.fstat(f.fileno())
+        try:
+            footer, error = read_footer_bytes(f, before.st_size, name), None
+        except CorruptFileError as exc:
+            footer, error = None, exc
+        after = os.fstat(f.fileno())
+        steady = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns) and \
+            _signature(jpath) == journal_sig
+        if steady or attempt == _READER_RETRIES - 1:
+            if error is not None and state in (TORN, MISMATCH):
+                raise CorruptFileError(unusable(name or path, jpath, state, error), path=name or path) from error
+            if error is not None:
+                raise error
+            return before.st_size, footer
+    raise AssertionError("unreachable")
+
+
+def _signature(path: str):
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns

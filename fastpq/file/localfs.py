@@ -1,6 +1,6 @@
 """Local files a writer replaces or creates: links, permissions, ownership, temporary files.
 
-The rules (``fastpq.write`` of a local file, ``fastpq.append.appender``'s journal):
+The rules (``fastpq.write`` of a local file, an append's journal (``append/appender.py``)):
 
 * **Links are written through.** The target is the file a symlink designates
   (``os.path.realpath``), so the link stays a link; the temporary file and

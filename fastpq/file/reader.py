@@ -18,6 +18,7 @@ from ..format.keyvalue import ArrowSchemaWarning, PandasMetadataWarning, pandas_
 from ..format.schema import Schema
 from ..format.statistics import chunk_statistics
 from ..format.source import Source
+from .journal import local_footer
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,7 @@ class ParquetFile(_RowGroupReads):
             Source(source, storage_options, filesystem, hold=True)
         self.path = self.source.name
         with self.source.open_pinned() as f:
-            if self.source.is_local:  # honours an append in progress or interrupted (fastpq.append)
-                from ..append.appender import local_footer
-
+            if self.source.is_local:  # honours an append in progress or interrupted (journal.local_footer)
                 size, footer = local_footer(self.source.fs_path, f, self.path)
             else:
                 size = self.source.size
@@ -199,9 +198,7 @@ class ParquetFile(_RowGroupReads):
     def _still_there(self, f) -> bool:
         """Whether the local file open as ``f``, changed in place since the footer was read,
         still holds this footer's schema and row groups where they were (an append keeps
-        them); its current footer as a reader sees it (``fastpq.append.appender.local_footer``)."""
-        from ..append.appender import local_footer
-
+        them); its current footer as a reader sees it (``fastpq.file.journal.local_footer``)."""
         try:
             _, footer = local_footer(self.source.fs_path, f, self.path)
             now = parse_file_metadata(footer, self.path)

@@ -69,6 +69,27 @@ _held = [0]
 _held_lock = threading.Lock()
 
 
+def is_url(path: str) -> bool:
+    """Whether ``path`` names a file of an fsspec file system other than the local one
+    (``file://`` URLs are local paths)."""
+    return "://" in path and not path.startswith("file://")
+
+
+def strip_file_scheme(path: str) -> str:
+    """``path`` without a leading ``file://``."""
+    return path[len("file://"):] if path.startswith("file://") else path
+
+
+def split_url(path: str, storage_options=None) -> tuple:
+    """(fsspec file system, path on it) for a URL (``is_url``); (None, the local path) for
+    a local path or a ``file://`` URL. The one place local paths are told from URLs."""
+    if is_url(path):
+        import fsspec
+
+        return fsspec.core.url_to_fs(path, **(storage_options or {}))
+    return None, strip_file_scheme(path)
+
+
 class Source:
     """A readable Parquet source: path, URL, file-like object or bytes.
 
@@ -96,13 +117,9 @@ class Source:
             self.name = path
             if filesystem is not None:
                 self.fs, self.fs_path = filesystem, path
-            elif "://" in path and not path.startswith("file://"):
-                import fsspec
-
-                self.fs, self.fs_path = fsspec.core.url_to_fs(path, **(storage_options or {}))
             else:
-                self.fs_path = path[len("file://"):] if path.startswith("file://") else path
-                self.is_local = True
+                self.fs, self.fs_path = split_url(path, storage_options)
+                self.is_local = self.fs is None
             self._mode = "local" if self.is_local else "remote"
         self._size = None if size is None else int(size)  # known from a directory listing: no stat
         self._hold = hold and self.is_local

@@ -11,7 +11,7 @@ import numpy as np
 
 import fastpq
 from fastpq.append import appender as append_mod
-from fastpq.file import writer as writer_mod
+from fastpq.file import rowgroup
 from tests.append._helpers import canon, expected, read_fastpq, read_pyarrow, sha256
 
 
@@ -75,7 +75,7 @@ def in_child(action, ops) -> str:
     if pid == 0:  # pragma: no cover - the child
         code = 0
         try:
-            writer_mod._POOL = None           # the parent's pool threads do not exist here
+            rowgroup._POOL = None           # the parent's pool threads do not exist here
             append_mod.OPS = ops
             action()
         except BaseException:                 # noqa: BLE001

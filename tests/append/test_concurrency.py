@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import fastpq
-from fastpq.file import writer as writer_mod
+from fastpq.file import rowgroup
+from fastpq.file.journal import journal_path
 from tests.append._helpers import canon, expected, frame, read_pyarrow
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -20,7 +21,7 @@ WRITERS = (1000, 2000)          # step numbers of writer A, writer B
 
 
 def _writer(path, first):  # pragma: no cover - runs in a child
-    writer_mod._POOL = None
+    rowgroup._POOL = None
     code = 0
     try:
         for k in range(APPENDS):
@@ -75,7 +76,7 @@ def test_two_appenders_and_a_polling_reader(tmp_path):
     steps = _check_consistent(fastpq.ParquetFile(path))
     assert sorted(steps) == [0] + list(range(1000, 1000 + APPENDS)) + list(range(2000, 2000 + APPENDS))
     assert canon(read_pyarrow(path)).equals(expected([frame(s, ROWS) for s in steps]))
-    assert not os.path.exists(fastpq.append.journal_path(path))
+    assert not os.path.exists(journal_path(path))
     print(f"\n{reads} consistent reads of {len(states)} different states during {2 * APPENDS} appends")
     assert reads >= 5 and len(states) >= 3
 

@@ -31,7 +31,7 @@ import pytest
 
 import fastpq
 from fastpq.append import appender as append_mod
-from fastpq.file import writer as writer_mod
+from fastpq.file import rowgroup
 from tests.append._crash import AFTERMATHS, Crashed, KillAt, NoSync, Scenario, aftermath, in_child
 from tests.append._helpers import canon, expected, frame, read_fastpq, read_pyarrow
 
@@ -142,7 +142,7 @@ def test_kill_at_random_instants(tmp_path):
         done = fastpq.ParquetFile(path).num_rows // 7 - 1
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child
-            writer_mod._POOL = None
+            rowgroup._POOL = None
             try:
                 for df in total[done:]:
                     fastpq.write(path, df, append=True)

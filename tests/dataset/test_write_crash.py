@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import fastpq
-from fastpq.file import writer as writer_mod
+from fastpq.file import rowgroup
 from fastpq.dataset import store as store_mod
 from fastpq.dataset import write as dw
 from tests.dataset._helpers import canon, frame, read_pyarrow_dir, read_pyarrow_metadata, want
@@ -44,7 +44,7 @@ class Killer:
 def _run(action, at) -> str:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
-        writer_mod._POOL = None
+        rowgroup._POOL = None
         Killer(at).install(setattr)
         try:
             action()

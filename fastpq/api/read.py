@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 
-from .file.reader import ParquetFile
-from .frame.read.dtypes import NO_DEFAULT
-from .format.source import Source
+from ..file.reader import ParquetFile
+from ..frame.read.dtypes import NO_DEFAULT
+from ..format.source import Source
 
 _BACKENDS = ("numpy_nullable", "pyarrow")
 _ACCEPTED = {"engine", "filesystem", "row_groups", "coerce_int96_timestamp_unit", "to_pandas_kwargs",
@@ -33,7 +33,7 @@ def read_parquet(path, columns=None, filters=None, index=None, categories=None, 
     columns: column names to read (default: all); index columns recorded in
         pandas metadata are read as the index either way.
     filters: DNF predicates as pyarrow takes them (``[('a', '>', 3)]``, lists of
-        such lists for OR; see fastpq.dataset.filters): partitions, row groups and
+        such lists for OR; see fastpq.frame.read.filters): partitions, row groups and
         pages are pruned from metadata, then rows are filtered exactly.
     index: column name(s) to use as the index instead of pandas metadata's;
         False for none.
@@ -102,7 +102,7 @@ def _exists(source: Source) -> bool:
 
 
 def _read_dataset(path, source, columns, filters, storage_options, kwargs, options, dataset_only):
-    from .dataset.read import ParquetDataset
+    from ..dataset.read import ParquetDataset
 
     if source is not None and not _is_path(path):  # a file object or bytes: a dataset of that one file
         ds = ParquetDataset.of_file(ParquetFile(source))
@@ -122,3 +122,5 @@ def _is_directory(source: Source) -> bool:
         except (OSError, NotImplementedError):
             return False
     return False
+
+
