@@ -28,7 +28,7 @@ from ...format.schema import Schema
 from .. import pandas_meta
 from .arrow_schema import arrow_schema
 from .convert import field_type_of, leaf_data
-from .objects import parse_object_encoding
+from .infer import parse_object_encoding
 from .types import FieldType, compatible, leaf_types, schema_elements, sort_order
 
 
