@@ -126,12 +126,6 @@ def _offsets(lengths: np.ndarray) -> np.ndarray:
     return offsets
 
 
-def json_buffers(dense, name):
-    import json
-
-    return string_buffers(np.array([json.dumps(v) for v in dense], object), name)
-
-
 # ---------------------------------------------------------------- dates, times, UUIDs
 
 _EPOCH = datetime.date(1970, 1, 1).toordinal()

@@ -3,10 +3,10 @@
 ``build_plan(df, ...)`` looks at the first DataFrame and fixes, for every
 stored column (data columns, then index levels stored as columns): its
 Parquet field name, its ``FieldType`` (hence schema elements and leaf specs)
-and its pandas metadata entry. ``plan_columns(df_slice, plan)`` then turns any
-later DataFrame with the same schema into ``(PlannedColumn, [ColumnData per
-leaf])``, raising ``SchemaMismatchError`` when a column is missing, extra or of
-another type. ``WritePlan.from_parts`` rebuilds a plan from FieldTypes (how
+and its pandas metadata entry. ``plan_series(df_slice, plan)`` then gives any
+later DataFrame's stored columns (checked against the plan: ``SchemaMismatchError``
+when a column is missing, extra or of another type) and ``column_leaves`` their
+``[ColumnData per leaf]``. ``WritePlan.from_parts`` rebuilds a plan from FieldTypes (how
 appending to an existing file reuses this module).
 
 Index (``write_index``): None stores a RangeIndex in the metadata only and any
@@ -207,12 +207,6 @@ def column_leaves(col: PlannedColumn, s: pd.Series) -> list:
     for spec, data in zip(col.leaves, leaves):
         check_storage(spec, data)
     return leaves
-
-
-def plan_columns(df: pd.DataFrame, plan: WritePlan):
-    """Yield (PlannedColumn, [ColumnData per leaf]) for one slice written with ``plan``."""
-    for col, s in plan_series(df, plan):
-        yield col, column_leaves(col, s)
 
 
 def _mismatch(col: PlannedColumn, s, detail: str = "") -> SchemaMismatchError:
