@@ -205,7 +205,7 @@ def write_row_group(f, df, plan, options: WriteOptions, offset: int, sorting=Non
     still compress on threads), so its buffer is reused for the next instead of
     fresh memory being touched for the whole row group.
     """
-    from ..frame.write.plan import plan_series
+    from ..frame.write.check import plan_series
 
     pairs = list(plan_series(df, plan))
     cores = os.cpu_count() or 1
@@ -460,7 +460,7 @@ class ParquetWriter:
             row_group_offsets = self.row_group_size
         starts = _row_group_starts(len(df), row_group_offsets)
         if len(df) == 0:
-            from ..frame.write.plan import check_frame
+            from ..frame.write.check import check_frame
 
             check_frame(df, self.plan)
             return
