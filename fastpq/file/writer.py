@@ -36,6 +36,7 @@ from ..column.write.chunk import ColumnOptions, write_column_chunk
 from ..format import compression as codecs
 from ..format import thrift_io
 from ..format.footer import MAGIC, footer_bytes
+from ..frame.write.options import column_option
 
 CREATED_BY = "fastpq version 0.1.0"
 ROW_GROUP_SIZE = 1024 * 1024
@@ -48,22 +49,8 @@ _ENCODINGS = {"PLAIN": Encoding.PLAIN, "DELTA_BINARY_PACKED": Encoding.DELTA_BIN
 
 # ---------------------------------------------------------------- options
 
-def _lookup(options, col, default):
-    """A per-column option: ``options`` is one value for all, or a dict keyed by column
-    label or field name (with '_default')."""
-    if not isinstance(options, dict) or _is_codec_spec(options):
-        return options
-    for key in (col.label, col.field_name):
-        try:
-            if key in options:
-                return options[key]
-        except TypeError:
-            continue
-    return options.get("_default", default)
-
-
-def _is_codec_spec(options: dict) -> bool:
-    return "codec" in options and set(options) <= {"codec", "level"}
+def _is_codec_spec(options) -> bool:
+    return isinstance(options, dict) and "codec" in options and set(options) <= {"codec", "level"}
 
 
 def parse_codec(spec) -> tuple[int, int | None]:
@@ -112,12 +99,14 @@ class WriteOptions:
         return opts
 
     def _resolve(self, col) -> ColumnOptions:
-        codec, level = parse_codec(_lookup(self.compression, col, "snappy"))
+        spec = self.compression if _is_codec_spec(self.compression) else \
+            column_option(self.compression, col.label, col.field_name, "snappy", "_default")
+        codec, level = parse_codec(spec)
         if codec == codecs.ZSTD and level is None:
             level = ZSTD_DEFAULT_LEVEL
         codecs.compress(codec, b"", level)          # validates the level early
         encoding = None
-        name = _lookup(self.column_encoding or {}, col, None)
+        name = column_option(self.column_encoding or {}, col.label, col.field_name, None, "_default")
         if name is not None:
             encoding = _ENCODINGS.get(str(name).upper())
             if encoding is None:

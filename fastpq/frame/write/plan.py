@@ -29,6 +29,7 @@ from .. import pandas_meta
 from .arrow_schema import arrow_schema
 from .convert import field_type_of, leaf_data
 from .infer import parse_object_encoding
+from .options import column_option
 from .types import FieldType, leaf_types, schema_elements, sort_order
 
 
@@ -162,22 +163,10 @@ def index_levels(index: pd.Index) -> list:
     return [index]
 
 
-def _option(options, label, name, default=None):
-    if not isinstance(options, dict):
-        return options if options is not None else default
-    for key in (label, name):
-        try:
-            if key in options:
-                return options[key]
-        except TypeError:
-            continue
-    return default
-
-
 def _plan_column(s, label, name, level, object_encoding, times, nullable) -> PlannedColumn:
-    requested = parse_object_encoding(_option(object_encoding, label, name, "infer"), name)
+    requested = parse_object_encoding(column_option(object_encoding, label, name, "infer"), name)
     ft = field_type_of(s, name, requested, times)
-    forced = _option(nullable, label, name) if isinstance(nullable, dict) else (
+    forced = column_option(nullable, label, name) if isinstance(nullable, dict) else (
         True if isinstance(nullable, (list, tuple)) and (label in nullable or name in nullable) else None)
     if forced is not None:
         ft = ft.with_nullable(bool(forced))
