@@ -1,11 +1,11 @@
-"""What an append checks and rewrites: the file's write plan, the DataFrame against it,
-the spliced footer and the updated key-value metadata (used by ``fastpq.append.appender`` and
-by dataset appends)."""
+"""What an append checks and rewrites: the file's write plan, the DataFrame against it
+(the rules themselves are ``fastpq.frame.write.check``'s), the spliced footer and the
+updated key-value metadata (used by ``fastpq.append.appender`` and by dataset appends)."""
 from __future__ import annotations
 
 import json
 
-from ..errors import CorruptFileError, SchemaMismatchError, UnsupportedFeatureError
+from ..errors import CorruptFileError, UnsupportedFeatureError
 from .._thrift import Type
 from ..format import thrift_io
 from ..format.footer import RowGroupList, parse_file_metadata
@@ -83,6 +83,7 @@ def check_names(df, fmd) -> None:
     checked first, so that a wrong frame is told so even when the file has a column
     type fastpq cannot write."""
     from ..frame.pandas_meta import column_name_to_string
+    from ..frame.write.check import check_columns
 
     raw = {kv.key: kv.value for kv in fmd.key_value_metadata or []}.get("pandas")
     try:
@@ -90,12 +91,7 @@ def check_names(df, fmd) -> None:
     except (ValueError, AttributeError):
         index = set()
     expected = [f.name for f in Schema(fmd.schema).fields if f.name not in index]
-    names = [column_name_to_string(x) for x in df.columns]
-    if names != expected:
-        missing = [n for n in expected if n not in names]
-        extra = [str(n) for n in names if n not in expected]
-        raise SchemaMismatchError(f"the DataFrame's columns differ from the file's: missing {missing}, "
-                                  f"unexpected {extra} (expected {expected}, in that order)")
+    check_columns([column_name_to_string(x) for x in df.columns], expected)
 
 
 def plan_for(fmd, path):
@@ -168,88 +164,11 @@ def describe_leaf(node) -> str:
 
 
 def check_frame(df, plan) -> None:
-    """SchemaMismatchError unless ``df`` can be appended with ``plan``: the same columns
-    in the same order, each of the file's type (categoricals: the same categories
-    type and order flag; any categories), no nulls in REQUIRED columns, and the
-    index (a RangeIndex file takes a RangeIndex of the same name; stored index
-    levels take levels of the same names and types). One pass over the columns;
-    values of object columns are checked when converted."""
-    from ..frame.pandas_meta import column_name_to_string
+    """SchemaMismatchError unless ``df`` can be appended with ``plan``
+    (``fastpq.frame.write.check.check_frame`` with ``append=True``)."""
+    from ..frame.write.check import check_frame as check
 
-    data = plan.data_columns
-    names = [column_name_to_string(x) for x in df.columns]
-    if names != [c.field_name for c in data]:
-        expected = [c.field_name for c in data]
-        missing = [n for n in expected if n not in names]
-        extra = [str(n) for n in names if n not in expected]
-        raise SchemaMismatchError(f"the DataFrame's columns differ from the file's: missing {missing}, "
-                                  f"unexpected {extra} (expected {expected}, in that order)")
-    n_index = sum(c.is_index for c in plan.columns)
-    if n_index and n_index != df.index.nlevels:
-        raise SchemaMismatchError(f"the file stores {n_index} index levels, the DataFrame has {df.index.nlevels}")
-    for i, col in enumerate(data):
-        _check_column(col, df.iloc[:, i])
-    _check_index(df, plan)
-
-
-def _check_column(col, s) -> None:
-    from ..frame.write.convert import field_type_of
-
-    if s.dtype != object and col.ft.kind != "null":
-        times = "int96" if col.ft.kind == "int96" else "int64"
-        try:
-            found = field_type_of(s.iloc[:0], col.field_name, None, times)
-        except TypeError:
-            found = None
-        if found is None or not _compatible(col.ft, found):
-            what = found.describe() if found is not None else "a type fastpq cannot write"
-            raise SchemaMismatchError(f"column {col.field_name!r}: the file has {col.ft.describe()}, "
-                                      f"the DataFrame has {what} (dtype {s.dtype})")
-        if col.ft.kind == "category" and bool(found.ordered) != bool(col.ft.ordered):
-            raise SchemaMismatchError(
-                f"column {col.field_name!r}: the file has {'an ordered' if col.ft.ordered else 'an unordered'} "
-                f"categorical, the DataFrame has dtype {s.dtype} (ordered={bool(found.ordered)})")
-    if not col.ft.nullable:
-        nulls = int(s.isna().sum())
-        if nulls:
-            raise SchemaMismatchError(f"column {col.field_name!r}: the file has {col.ft.describe()} "
-                                      f"(REQUIRED: no nulls), the DataFrame has dtype {s.dtype} with {nulls} nulls")
-
-
-def _check_index(df, plan) -> None:
-    from ..frame.write.plan import build_plan
-
-    stored = [c for c in plan.columns if c.is_index]
-    if plan.range_index is not None:
-        mine = build_plan(df.iloc[:0, :0], write_index=None).range_index
-        name = plan.range_index.get("name")
-        if mine is None or mine.get("name") != name:
-            found = f"a RangeIndex named {mine.get('name')!r}" if mine else f"an index of dtype {df.index.dtype}"
-            raise SchemaMismatchError(f"index: the file has a RangeIndex named {name!r}, the DataFrame has {found}")
-        return
-    if not stored:
-        return
-    mine = [c for c in build_plan(df.iloc[:, :0], write_index=True).columns if c.is_index]
-    theirs = sorted(stored, key=lambda c: c.index_level)
-    if [c.field_name for c in mine] != [c.field_name for c in theirs]:
-        raise SchemaMismatchError(f"index: the file stores index levels {[c.field_name for c in theirs]}, "
-                                  f"the DataFrame has {[c.field_name for c in mine]}")
-    for new, old in zip(mine, theirs):
-        level = df.index.get_level_values(old.index_level)
-        if not old.ft.nullable and level.isna().any():
-            raise SchemaMismatchError(f"index level {old.field_name!r}: the file has {old.ft.describe()} "
-                                      f"(REQUIRED: no nulls), the DataFrame's index holds nulls")
-        if new.ft.kind in ("null", "bytes") or new.source_dtype == object:
-            continue              # object levels: checked value by value when converted
-        if not _compatible(old.ft, new.ft):
-            raise SchemaMismatchError(f"index level {old.field_name!r}: the file has {old.ft.describe()}, "
-                                      f"the DataFrame has dtype {new.source_dtype}")
-
-
-def _compatible(planned, found) -> bool:
-    from ..frame.write.types import compatible
-
-    return compatible(planned, found)
+    check(df, plan, append=True)
 
 
 def updated_key_value(fmd, plan, df, custom_metadata=None) -> list:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from .._thrift import Encoding
 from ..column.write.chunk import ColumnOptions
 from ..format import compression as codecs
+from ..frame.write.options import column_option
 
 ZSTD_DEFAULT_LEVEL = 1     # Arrow's default: ~2x faster than 3 for a few per cent in size
 _ENCODINGS = {"PLAIN": Encoding.PLAIN, "DELTA_BINARY_PACKED": Encoding.DELTA_BINARY_PACKED,
@@ -23,22 +24,8 @@ _ENCODINGS = {"PLAIN": Encoding.PLAIN, "DELTA_BINARY_PACKED": Encoding.DELTA_BIN
               "RLE_DICTIONARY": Encoding.RLE_DICTIONARY, "RLE": Encoding.RLE}
 
 
-def _lookup(options, col, default):
-    """A per-column option: ``options`` is one value for all, or a dict keyed by column
-    label or field name (with '_default')."""
-    if not isinstance(options, dict) or _is_codec_spec(options):
-        return options
-    for key in (col.label, col.field_name):
-        try:
-            if key in options:
-                return options[key]
-        except TypeError:
-            continue
-    return options.get("_default", default)
-
-
-def _is_codec_spec(options: dict) -> bool:
-    return "codec" in options and set(options) <= {"codec", "level"}
+def _is_codec_spec(options) -> bool:
+    return isinstance(options, dict) and "codec" in options and set(options) <= {"codec", "level"}
 
 
 def parse_codec(spec) -> tuple[int, int | None]:
@@ -110,12 +97,14 @@ class WriteOptions:
         return opts
 
     def _resolve(self, col) -> ColumnOptions:
-        codec, level = parse_codec(_lookup(self.compression, col, "snappy"))
+        spec = self.compression if _is_codec_spec(self.compression) else \
+            column_option(self.compression, col.label, col.field_name, "snappy", "_default")
+        codec, level = parse_codec(spec)
         if codec == codecs.ZSTD and level is None:
             level = ZSTD_DEFAULT_LEVEL
         codecs.compress(codec, b"", level)          # validates the level early
         encoding = None
-        name = _lookup(self.column_encoding or {}, col, None)
+        name = column_option(self.column_encoding or {}, col.label, col.field_name, None, "_default")
         if name is not None:
             encoding = _ENCODINGS.get(str(name).upper())
             if encoding is None:

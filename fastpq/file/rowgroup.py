@@ -93,7 +93,7 @@ def write_row_group(f, df, plan, options, offset: int, sorting=None,
     still compress on threads), so its buffer is reused for the next instead of
     fresh memory being touched for the whole row group.
     """
-    from ..frame.write.plan import plan_series
+    from ..frame.write.check import plan_series
 
     pairs = list(plan_series(df, plan))
     cores = os.cpu_count() or 1

@@ -97,7 +97,7 @@ class ParquetWriter:
             row_group_offsets = self.row_group_size
         starts = row_group_starts(len(df), row_group_offsets)
         if len(df) == 0:
-            from ..frame.write.plan import check_frame
+            from ..frame.write.check import check_frame
 
             check_frame(df, self.plan)
             return

@@ -22,7 +22,6 @@ OPTIONAL = FieldRepetitionType.OPTIONAL
 REPEATED = FieldRepetitionType.REPEATED
 
 TYPE_NAMES = Type._VALUES_TO_NAMES
-_PHYSICAL_WIDTH = {Type.BOOLEAN: None, Type.INT32: 4, Type.INT64: 8, Type.INT96: 12, Type.FLOAT: 4, Type.DOUBLE: 8}
 
 
 @dataclass(frozen=True)
@@ -305,10 +304,3 @@ def _unit_of(unit) -> str | None:
         if getattr(unit, name, None) is not None:
             return short
     return None
-
-
-def physical_width(ptype, type_length=None) -> int | None:
-    """Bytes per value of a fixed-width physical type (None for BOOLEAN and BYTE_ARRAY)."""
-    if ptype == Type.FIXED_LEN_BYTE_ARRAY:
-        return type_length
-    return _PHYSICAL_WIDTH.get(ptype)

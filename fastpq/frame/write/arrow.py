@@ -2,7 +2,7 @@
 values read from the Arrow buffers, nested ones shredded from the Arrow structure.
 
 Nothing here asks pyarrow to convert a value: types are mapped one to one
-(``arrow_field_type``), numbers go through ``write_exact`` from their numpy
+(``arrow_field_type``), numbers go through ``exact`` from their numpy
 view, strings and binaries are offsets + data from their buffers, dates and
 times are the integers of their buffers rescaled exactly (``time64[ns]`` into
 a MICROS leaf keeps only whole microseconds, anything else is refused: the
@@ -11,7 +11,7 @@ Decimals and fixed-size binaries go through their (exact) Python objects.
 
 Shredding (``shred_arrow``) walks offsets, validity bitmaps and child arrays
 with numpy index arithmetic, so the leaves come out as the same ``LeafShred``
-records ``write_nested.shred`` makes from Python objects, except that a leaf's
+records ``shred.shred`` makes from Python objects, except that a leaf's
 values are ``(leaf Arrow array, slot indices into it)``. Items under a null
 list are skipped even when Arrow keeps some behind it.
 """
@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .exact import exact_numbers, refuse, rescale
-from .types import FieldType
+from .shred import LeafShred, enter_field
+from .types import FieldType, timestamp_type
 
 
 def _pa():
@@ -30,7 +31,7 @@ def _pa():
     return pa
 
 
-def arrow_field_type(t, name, times: str, timestamp_type) -> FieldType | None:
+def arrow_field_type(t, name, times: str) -> FieldType | None:
     """The FieldType of Arrow type ``t``; None for types read through Python objects
     (dictionaries, views, extension types)."""
     pa = _pa()
@@ -57,14 +58,14 @@ def arrow_field_type(t, name, times: str, timestamp_type) -> FieldType | None:
         return FieldType("decimal", precision=t.precision, scale=t.scale)
     if pt.is_null(t):
         return FieldType("null")
-    return _nested_type(t, name, times, timestamp_type)
+    return _nested_type(t, name, times)
 
 
-def _nested_type(t, name, times, timestamp_type) -> FieldType | None:
+def _nested_type(t, name, times) -> FieldType | None:
     pt = _pa().types
 
     def child(field, path, nullable=None):
-        ft = arrow_field_type(field.type, path, times, timestamp_type)
+        ft = arrow_field_type(field.type, path, times)
         return None if ft is None else ft.with_nullable(field.nullable if nullable is None else nullable)
 
     if pt.is_map(t):
@@ -200,8 +201,6 @@ def shred_arrow(s: pd.Series, ft: FieldType, name) -> list:
 def _walk(arr, sel, present, ft, reps, offsets, masks, out, name):
     """Shred the slots ``sel`` of ``arr``; ``present``: which of them have every ancestor
     valid (None: all), the only ones where a REQUIRED field may not be null."""
-    from .shred import LeafShred, enter_field
-
     pt = _pa().types
     valid_all = validity(arr)
     reps, masks, here = enter_field(None if valid_all is None else valid_all[sel], present, ft, reps, masks, name)
@@ -242,23 +241,3 @@ def _list_spans(arr, sel) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"cannot write Arrow {arr.type} as a list")
     offsets = arr.offsets.to_numpy().astype(np.int64)       # len(arr) + 1 entries into arr.values
     return offsets[sel], offsets[sel + 1] - offsets[sel]
-
-
-def leaf_values(leaf, take: np.ndarray, name):
-    """The values of the leaf slots ``take`` selects, converted as ``leaf.ft``: the whole
-    leaf array through ``flat_values``, then the selected slots' dense values."""
-    from ...column.write.stats import gather_byte_arrays
-    from .convert import flat_values
-
-    arr, sel = leaf.values
-    values, valid = flat_values(pd.Series(pd.arrays.ArrowExtensionArray(arr)), leaf.ft.with_nullable(True), name)
-    slots = sel[take.view(bool)]
-    if valid is None:
-        dense = slots
-    else:
-        if not valid[slots].all():
-            raise ValueError(f"column {name!r}: a value the levels say is present is null")
-        dense = (np.cumsum(valid) - 1)[slots]
-    if isinstance(values, tuple):
-        return gather_byte_arrays(values[0], values[1], dense)
-    return values[dense]

@@ -1,6 +1,6 @@
 """pandas Series -> ``FieldType`` (once per column) and -> ``ColumnData`` per leaf (per row group).
 
-Which dtype becomes what (see ``write_types`` for the Parquet side):
+Which dtype becomes what (see ``types`` for the Parquet side):
 
 * numpy ints / uints / bools: REQUIRED (they cannot hold a null);
 * numpy floats: OPTIONAL, NaN written as null (pandas' missing value; what
@@ -14,11 +14,11 @@ Which dtype becomes what (see ``write_types`` for the Parquet side):
   encoded from the Python strings;
 * categoricals: codes as dictionary indices, categories as the dictionary;
 * ``ArrowDtype``: typed one to one from the Arrow type, values from the Arrow
-  buffers, nested columns shredded from the Arrow structure (``write_arrow``);
-* object: ``write_objects.infer_object_type`` (or ``object_encoding``).
+  buffers, nested columns shredded from the Arrow structure (``arrow``);
+* object: ``infer.object_field_type`` (or ``object_encoding``).
 
 Every leaf's values reach its storage through an exact conversion
-(``write_exact``, ``write_objects``, ``write_arrow``): a value that would not
+(``exact``, ``objects``, ``arrow``): a value that would not
 read back the same raises ``ValueError`` naming it, before anything is written.
 """
 from __future__ import annotations
@@ -27,10 +27,13 @@ import numpy as np
 import pandas as pd
 
 from ...column.write.chunk import ColumnData
+from ...column.write.stats import gather_byte_arrays
 from . import objects as wo
-from ..pandas_meta import tz_to_string
+from .arrow import arrow_field_type, arrow_values, shred_arrow
 from .exact import exact_numbers, exact_scalars, rescale
-from .types import NESTED, FieldType
+from .infer import object_field_type
+from .shred import leaf_levels, shred
+from .types import NESTED, FieldType, timestamp_type
 
 _MASKED = (pd.Int8Dtype, pd.Int16Dtype, pd.Int32Dtype, pd.Int64Dtype, pd.UInt8Dtype, pd.UInt16Dtype,
            pd.UInt32Dtype, pd.UInt64Dtype, pd.Float32Dtype, pd.Float64Dtype, pd.BooleanDtype)
@@ -42,13 +45,6 @@ def _numeric_type(dtype: np.dtype, nullable: bool) -> FieldType:
     return FieldType(kind, nullable=nullable, bits=dtype.itemsize * 8)
 
 
-def _timestamp_type(unit: str, tz, times: str) -> FieldType:
-    tz = tz_to_string(tz) if tz is not None else None
-    if times == "int96":
-        return FieldType("int96", unit="ns", pandas_unit=unit, tz=tz)
-    return FieldType("timestamp", unit="ms" if unit == "s" else unit, pandas_unit=unit, tz=tz)
-
-
 def field_type_of(s: pd.Series, name, requested=None, times: str = "int64") -> FieldType:
     """The FieldType of a column from its dtype (and, for object columns, its values)."""
     dtype = s.dtype
@@ -58,7 +54,7 @@ def field_type_of(s: pd.Series, name, requested=None, times: str = "int64") -> F
         return FieldType("category", bits=bits, ordered=bool(dtype.ordered),
                          children=(("values", values.with_nullable(False)),))
     if isinstance(dtype, pd.DatetimeTZDtype):
-        return _timestamp_type(dtype.unit, dtype.tz, times)
+        return timestamp_type(dtype.unit, dtype.tz, times)
     if isinstance(dtype, pd.StringDtype):
         return FieldType("str", large=dtype.storage == "pyarrow")
     if isinstance(dtype, _MASKED):
@@ -71,7 +67,7 @@ def field_type_of(s: pd.Series, name, requested=None, times: str = "int64") -> F
         if dtype.kind == "f":
             return _numeric_type(dtype, True)
         if dtype.kind == "M":
-            return _timestamp_type(np.datetime_data(dtype)[0], None, times)
+            return timestamp_type(np.datetime_data(dtype)[0], None, times)
         if dtype.kind == "m":
             return FieldType("duration", unit=np.datetime_data(dtype)[0])
         if dtype == object:
@@ -80,22 +76,11 @@ def field_type_of(s: pd.Series, name, requested=None, times: str = "int64") -> F
 
 
 def _object_field_type(s, name, requested, times) -> FieldType:
-    values = s.to_numpy(dtype=object)
-    dense = wo.non_null(values)
-    if requested is None and len(dense):
-        kind = pd.api.types.infer_dtype(dense, skipna=True)
-        if kind in ("datetime", "datetime64"):
-            idx = pd.DatetimeIndex(dense)
-            return _timestamp_type(idx.unit, idx.tz, times)
-        if kind in ("timedelta", "timedelta64"):
-            return FieldType("duration", unit=pd.TimedeltaIndex(dense).unit)
-    return wo.infer_object_type(values, name, requested)
+    return object_field_type(s.to_numpy(dtype=object), name, requested, times)
 
 
 def _arrow_field_type(s, name, requested, times) -> FieldType:
-    from .arrow import arrow_field_type
-
-    ft = arrow_field_type(s.dtype.pyarrow_dtype, name, times, _timestamp_type)
+    ft = arrow_field_type(s.dtype.pyarrow_dtype, name, times)
     return ft if ft is not None else _object_field_type(s.astype(object), name, requested, times)
 
 
@@ -134,9 +119,6 @@ def _categorical(s, ft, name) -> ColumnData:
 
 
 def _nested(s, ft, name) -> list:
-    from .arrow import leaf_values, shred_arrow
-    from .shred import leaf_levels, shred
-
     if isinstance(s.dtype, pd.ArrowDtype):
         leaves = shred_arrow(s, ft, name)
     else:
@@ -145,7 +127,7 @@ def _nested(s, ft, name) -> list:
     for leaf in leaves:
         def_levels, rep_levels, take = leaf_levels(leaf, len(s))
         if isinstance(leaf.values, tuple):
-            values = leaf_values(leaf, take, name)
+            values = _arrow_leaf_values(leaf, take, name)
         else:
             dense = pd.Series(leaf.values[take.view(bool)], dtype=object)
             values, _ = flat_values(dense, leaf.ft.with_nullable(False), name)
@@ -155,13 +137,28 @@ def _nested(s, ft, name) -> list:
     return out
 
 
+def _arrow_leaf_values(leaf, take: np.ndarray, name):
+    """The values of the Arrow leaf slots ``take`` selects, converted as ``leaf.ft``: the
+    whole leaf array through ``flat_values``, then the selected slots' dense values."""
+    arr, sel = leaf.values
+    values, valid = flat_values(pd.Series(pd.arrays.ArrowExtensionArray(arr)), leaf.ft.with_nullable(True), name)
+    slots = sel[take.view(bool)]
+    if valid is None:
+        dense = slots
+    else:
+        if not valid[slots].all():
+            raise ValueError(f"column {name!r}: a value the levels say is present is null")
+        dense = (np.cumsum(valid) - 1)[slots]
+    if isinstance(values, tuple):
+        return gather_byte_arrays(values[0], values[1], dense)
+    return values[dense]
+
+
 def flat_values(s: pd.Series, ft: FieldType, name):
     """(dense values or (offsets, data), validity bool array or None) of a flat column."""
     dtype = s.dtype
     k = ft.kind
     if isinstance(dtype, pd.ArrowDtype) or (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
-        from .arrow import arrow_values
-
         found = arrow_values(s, ft, name)
         if found is not None:
             return found

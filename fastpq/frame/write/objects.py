@@ -1,26 +1,18 @@
-"""Object columns: inferring their Parquet type and turning Python values into buffers.
-
-``infer_object_type`` looks at the values of an object column (with pandas'
-C-level ``infer_dtype`` first, then the set of Python types where that says
-'mixed') and returns a ``FieldType``: str, bytes, Decimal, date, time, UUID,
-Python ints / floats / bools, lists (LIST), dicts (struct), lists of 2-tuples
-(MAP) - or raises ``TypeError`` naming the column and the types it mixes.
-``parse_object_encoding`` reads an explicit per-column request ('utf8',
-'bytes', 'decimal(10,2)', 'date', 'uuid', 'map', ...).
+"""Object columns: Python values -> dense buffers in the leaf's storage.
 
 The ``*_buffers`` / ``*_values`` functions take a 1-D object array of non-null
-values and return dense buffers in the leaf's storage, storing a value only if
-it reads back the same (README "Dtypes"; numbers in ``write_exact``): no
-string is parsed, no bool counts as a number, no digit below a time's unit or
-a decimal's scale is dropped; otherwise ``ValueError`` / ``TypeError`` names
-the column and the first such value. They necessarily touch each Python
-object, and do so through C-level loops where one exists (``str.join``,
-``bytes.join``, ``np.fromiter``).
+values and return dense buffers in the leaf's storage (their ``FieldType``
+comes from ``infer``, or from the plan), storing a value only if it reads
+back the same (docs/dtypes.md; numbers in ``exact``): no string is parsed, no
+bool counts as a number, no digit below a time's unit or a decimal's scale is
+dropped; otherwise ``ValueError`` / ``TypeError`` names the column and the
+first such value. They necessarily touch each Python object, and do so
+through C-level loops where one exists (``str.join``, ``bytes.join``,
+``np.fromiter``).
 """
 from __future__ import annotations
 
 import datetime
-import re
 import uuid
 from decimal import Decimal
 
@@ -30,101 +22,8 @@ import pandas as pd
 from .exact import refuse, rescale
 from .types import FieldType
 
-_SIMPLE = {"string": "str", "bytes": "bytes", "date": "date", "time": "time", "empty": "null",
-           "integer": "int", "floating": "float", "mixed-integer-float": "float", "boolean": "bool"}
-_EXPLICIT = {"utf8": "str", "str": "str", "string": "str", "unicode": "str", "bytes": "bytes",
-             "binary": "bytes", "date": "date", "time": "time", "uuid": "uuid", "int": "int",
-             "int64": "int", "float": "float", "float64": "float", "bool": "bool", "null": "null",
-             "list": "list", "struct": "struct", "map": "map", "decimal": "decimal", "json": "json"}
-_DECIMAL_RE = re.compile(r"^decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$", re.I)
-
-
-def parse_object_encoding(spec, name) -> str | tuple | None:
-    """'infer' -> None; 'decimal(p,s)' -> ('decimal', p, s); a known name -> its kind."""
-    if spec is None or spec == "infer":
-        return None
-    text = str(spec).strip().lower()
-    m = _DECIMAL_RE.match(text)
-    if m:
-        return ("decimal", int(m.group(1)), int(m.group(2)))
-    if text not in _EXPLICIT:
-        raise ValueError(f"column {name!r}: unknown object_encoding {spec!r}; expected one of "
-                         f"{sorted(_EXPLICIT)} or 'decimal(precision,scale)'")
-    return _EXPLICIT[text]
-
-
-def non_null(values: np.ndarray) -> np.ndarray:
-    """The non-null entries of an object array (None, NaN, NaT and pd.NA are null)."""
-    return values[~pd.isna(values)]
-
-
-def infer_object_type(values: np.ndarray, name, requested=None) -> FieldType:
-    """The FieldType of an object array's values (see the module docstring)."""
-    dense = non_null(values)
-    kind = requested if requested is not None else _infer_kind(dense, name)
-    if isinstance(kind, tuple):                     # ('decimal', p, s)
-        return FieldType("decimal", precision=kind[1], scale=kind[2])
-    if kind == "decimal":
-        precision, scale = infer_decimal(dense, name)
-        return FieldType("decimal", precision=precision, scale=scale)
-    if kind in ("list", "map", "struct"):
-        from .shred import infer_nested
-
-        return infer_nested(dense, kind, name)
-    if kind == "int":
-        return FieldType("int", bits=64)
-    if kind == "float":
-        return FieldType("float", bits=64)
-    if kind == "json":
-        return FieldType("str")
-    return FieldType(kind)
-
-
-def _infer_kind(dense: np.ndarray, name):
-    kind = pd.api.types.infer_dtype(dense, skipna=True)
-    if kind in _SIMPLE:
-        return _SIMPLE[kind]
-    if kind == "decimal":
-        return "decimal"
-    types = {type(v) for v in dense}
-    if types <= {uuid.UUID} or all(issubclass(t, uuid.UUID) for t in types):
-        return "uuid"
-    if all(issubclass(t, dict) for t in types):
-        return "struct"
-    if all(issubclass(t, (list, tuple, np.ndarray)) for t in types):
-        return "map" if _looks_like_map(dense) else "list"
-    if all(issubclass(t, (bytes, bytearray, memoryview)) for t in types):
-        return "bytes"
-    names = ", ".join(sorted(t.__name__ for t in types))
-    raise TypeError(f"column {name!r}: cannot write an object column mixing {names}; "
-                    f"convert it or pass object_encoding={{{name!r}: ...}}")
-
-
-def _looks_like_map(dense) -> bool:
-    """Lists whose every item is a 2-tuple: the (key, value) shape pandas reads MAPs into."""
-    seen = False
-    for value in dense:
-        for item in value:
-            if not (isinstance(item, tuple) and len(item) == 2):
-                return False
-            seen = True
-    return seen
-
 
 # ---------------------------------------------------------------- decimals
-
-def infer_decimal(dense, name) -> tuple[int, int]:
-    """(precision, scale) that hold every Decimal exactly."""
-    scale = 0
-    int_digits = 1
-    for d in dense:
-        sign, digits, exp = d.as_tuple()
-        if not isinstance(exp, int):
-            raise ValueError(f"column {name!r}: cannot store {d} as a Parquet DECIMAL")
-        scale = max(scale, -exp)
-        int_digits = max(int_digits, len(digits) + exp)
-    return max(int_digits + scale, 1), scale
-
 
 def _as_decimal(v, ft: FieldType, name) -> Decimal:
     """Decimals as they are, integers exactly, floats by their shortest repr (the decimal
@@ -225,12 +124,6 @@ def _offsets(lengths: np.ndarray) -> np.ndarray:
     offsets = np.zeros(len(lengths) + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])
     return offsets
-
-
-def json_buffers(dense, name):
-    import json
-
-    return string_buffers(np.array([json.dumps(v) for v in dense], object), name)
 
 
 # ---------------------------------------------------------------- dates, times, UUIDs

@@ -3,10 +3,10 @@
 ``build_plan(df, ...)`` looks at the first DataFrame and fixes, for every
 stored column (data columns, then index levels stored as columns): its
 Parquet field name, its ``FieldType`` (hence schema elements and leaf specs)
-and its pandas metadata entry. ``plan_columns(df_slice, plan)`` then turns any
-later DataFrame with the same schema into ``(PlannedColumn, [ColumnData per
-leaf])``, raising ``SchemaMismatchError`` when a column is missing, extra or of
-another type. ``WritePlan.from_parts`` rebuilds a plan from FieldTypes (how
+and its pandas metadata entry. ``check.plan_series(df_slice, plan)`` then gives
+any later DataFrame's stored columns (checked against the plan: ``SchemaMismatchError``
+when a column is missing, extra or of another type) and ``column_leaves`` their
+``[ColumnData per leaf]``. ``WritePlan.from_parts`` rebuilds a plan from FieldTypes (how
 appending to an existing file reuses this module).
 
 Index (``write_index``): None stores a RangeIndex in the metadata only and any
@@ -28,8 +28,9 @@ from ...format.schema import Schema
 from .. import pandas_meta
 from .arrow_schema import arrow_schema
 from .convert import field_type_of, leaf_data
-from .objects import parse_object_encoding
-from .types import FieldType, compatible, leaf_types, schema_elements, sort_order
+from .infer import parse_object_encoding
+from .options import column_option
+from .types import FieldType, leaf_types, schema_elements, sort_order
 
 
 @dataclass
@@ -139,7 +140,7 @@ def build_plan(df: pd.DataFrame, write_index=None, object_encoding="infer", time
         range_index = pandas_meta.range_index_entry(df.index)
     if store_index:
         names = {c.field_name for c in columns}
-        for level, idx in enumerate(_index_levels(df.index)):
+        for level, idx in enumerate(index_levels(df.index)):
             name = pandas_meta.column_name_to_string(idx.name)
             if name is None or name in names:
                 name = f"__index_level_{level}__"
@@ -155,42 +156,21 @@ def _hashable(x):
         return repr(x)
 
 
-def _index_levels(index: pd.Index) -> list:
+def index_levels(index: pd.Index) -> list:
+    """The index's levels, each as an Index."""
     if isinstance(index, pd.MultiIndex):
         return [index.get_level_values(i) for i in range(index.nlevels)]
     return [index]
 
 
-def _option(options, label, name, default=None):
-    if not isinstance(options, dict):
-        return options if options is not None else default
-    for key in (label, name):
-        try:
-            if key in options:
-                return options[key]
-        except TypeError:
-            continue
-    return default
-
-
 def _plan_column(s, label, name, level, object_encoding, times, nullable) -> PlannedColumn:
-    requested = parse_object_encoding(_option(object_encoding, label, name, "infer"), name)
+    requested = parse_object_encoding(column_option(object_encoding, label, name, "infer"), name)
     ft = field_type_of(s, name, requested, times)
-    forced = _option(nullable, label, name) if isinstance(nullable, dict) else (
+    forced = column_option(nullable, label, name) if isinstance(nullable, dict) else (
         True if isinstance(nullable, (list, tuple)) and (label in nullable or name in nullable) else None)
     if forced is not None:
         ft = ft.with_nullable(bool(forced))
     return PlannedColumn(label, name, ft, level, s.dtype)
-
-
-def plan_series(df: pd.DataFrame, plan: WritePlan):
-    """(PlannedColumn, Series) of every stored column of ``df`` (checked against ``plan``)."""
-    check_frame(df, plan)
-    levels = _index_levels(df.index)
-    position = {c.field_name: i for i, c in enumerate(plan.data_columns)}
-    for col in plan.columns:
-        s = pd.Series(levels[col.index_level]) if col.is_index else df.iloc[:, position[col.field_name]]
-        yield col, s
 
 
 def column_leaves(col: PlannedColumn, s: pd.Series) -> list:
@@ -209,37 +189,10 @@ def column_leaves(col: PlannedColumn, s: pd.Series) -> list:
     return leaves
 
 
-def plan_columns(df: pd.DataFrame, plan: WritePlan):
-    """Yield (PlannedColumn, [ColumnData per leaf]) for one slice written with ``plan``."""
-    for col, s in plan_series(df, plan):
-        yield col, column_leaves(col, s)
-
-
 def _mismatch(col: PlannedColumn, s, detail: str = "") -> SchemaMismatchError:
     extra = f" ({detail})" if detail else ""
     return SchemaMismatchError(f"column {col.field_name!r}: the file has {col.ft.describe()}, "
                                f"the DataFrame has dtype {s.dtype}{extra}")
-
-
-def check_frame(df: pd.DataFrame, plan: WritePlan) -> None:
-    """Raise SchemaMismatchError unless ``df`` has the plan's columns, in order, with its types."""
-    expected = [c.label for c in plan.data_columns]
-    got = list(df.columns)
-    if [pandas_meta.column_name_to_string(x) for x in got] != [c.field_name for c in plan.data_columns]:
-        missing = [str(x) for x in expected if x not in got]
-        extra = [str(x) for x in got if x not in expected]
-        raise SchemaMismatchError(f"the DataFrame's columns differ from the file's: missing {missing}, "
-                                  f"unexpected {extra} (expected {[str(x) for x in expected]})")
-    n_index = sum(c.is_index for c in plan.columns)
-    if n_index and n_index != df.index.nlevels:
-        raise SchemaMismatchError(f"the file stores {n_index} index levels, the DataFrame has {df.index.nlevels}")
-    for i, col in enumerate(plan.data_columns):
-        s = df.iloc[:, i]
-        if s.dtype == object or col.ft.kind == "null":
-            continue
-        ft = field_type_of(s.iloc[:0], col.field_name, None, "int96" if col.ft.kind == "int96" else "int64")
-        if not compatible(col.ft, ft):
-            raise _mismatch(col, s)
 
 
 def _pandas_entry(col: PlannedColumn) -> dict:

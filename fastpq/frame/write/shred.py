@@ -1,18 +1,18 @@
-"""Nested object columns: lists (LIST), dicts (struct) and lists of pairs (MAP).
+"""Nested object columns shredded: lists (LIST), dicts (struct) and lists of pairs (MAP).
 
-Inference: a list column's element type is inferred from all items of all
-lists; a struct's fields are the union of the dicts' keys (first-seen order),
-each inferred from its values; a map's key and value types from the pairs.
-
-Shredding (README "Nested Encoding"): ``shred`` walks the values level by
-level - never row by row recursively - collecting for every leaf the offsets
-of each repeated field above it, the validity of each optional field, and the
-leaf slots' values; ``fastpq.kernels.levels.encode_nested_levels`` turns those
-into def_levels / rep_levels and says which leaf slots hold a value. Example::
+(Their ``FieldType`` comes from ``infer``.) ``shred`` walks the values level
+by level - never row by row recursively - collecting for every leaf the
+offsets of each repeated field above it, the validity of each optional
+field, and the leaf slots' values; ``fastpq.kernels.levels.encode_nested_levels``
+turns those into def_levels / rep_levels and says which leaf slots hold a
+value. Example::
 
     a: list<int>, rows [[1, None], None, [], [2]]
     offsets [[0, 2, 2, 2, 3]]   validity [[1, 0, 1, 1], [1, 0, 1]]
     leaf slots [1, None, 2]  ->  def 3 2 0 1 3, rep 0 1 0 0 0, values 1, 2
+
+``arrow.shred_arrow`` makes the same ``LeafShred`` records from Arrow arrays,
+through the same ``enter_field`` step.
 """
 from __future__ import annotations
 
@@ -22,44 +22,8 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
+from .infer import entries, is_pair, object_array
 from .types import FieldType
-
-
-def infer_nested(dense: np.ndarray, kind: str, name) -> FieldType:
-    from .objects import infer_object_type
-
-    if kind == "list":
-        items = _object_array(list(chain.from_iterable(dense)))
-        return FieldType("list", children=(("element", infer_object_type(items, f"{name}.element")),))
-    if kind == "map":
-        pairs = list(chain.from_iterable(_pairs(v) for v in dense))
-        keys = _object_array([k for k, _ in pairs])
-        values = _object_array([v for _, v in pairs])
-        key = infer_object_type(keys, f"{name}.key").with_nullable(False)
-        return FieldType("map", children=(("key", key), ("value", infer_object_type(values, f"{name}.value"))))
-    fields = {}
-    for d in dense:
-        for key in d:
-            fields.setdefault(key, None)
-    children = []
-    for key in fields:
-        if not isinstance(key, str):
-            raise TypeError(f"column {name!r}: struct field names must be str, found {key!r}")
-        values = _object_array([d.get(key) for d in dense])
-        children.append((key, infer_object_type(values, f"{name}.{key}")))
-    if not children:
-        raise TypeError(f"column {name!r}: cannot write a struct column without fields (empty dicts)")
-    return FieldType("struct", children=tuple(children))
-
-
-def _pairs(value):
-    return value.items() if isinstance(value, dict) else value
-
-
-def _object_array(items: list) -> np.ndarray:
-    out = np.empty(len(items), object)
-    out[:] = items
-    return out
 
 
 @dataclass
@@ -103,16 +67,16 @@ def _walk(values, present, ft, reps, offsets, validity, out, name):
         lengths = np.fromiter((0 if v is None else len(v) for v in present_values), np.int64, len(values))
         off = np.zeros(len(values) + 1, np.int64)
         np.cumsum(lengths, out=off[1:])
-        items = list(chain.from_iterable(_pairs(v) if ft.kind == "map" else v
+        items = list(chain.from_iterable(entries(v) if ft.kind == "map" else v
                                          for v in present_values if v is not None))
         reps = reps + ["repeated"]
         offsets = offsets + [off]
         if ft.kind == "list":
-            _walk(_object_array(items), None, ft.children[0][1], reps, offsets, validity, out, f"{name}.element")
+            _walk(object_array(items), None, ft.children[0][1], reps, offsets, validity, out, f"{name}.element")
             return
         _check_pairs(items, name)
-        keys = _object_array([k for k, _ in items])
-        vals = _object_array([v for _, v in items])
+        keys = object_array([k for k, _ in items])
+        vals = object_array([v for _, v in items])
         _walk(keys, None, ft.children[0][1], reps, offsets, validity, out, f"{name}.key")
         _walk(vals, None, ft.children[1][1], reps, offsets, validity, out, f"{name}.value")
         return
@@ -120,7 +84,7 @@ def _walk(values, present, ft, reps, offsets, validity, out, name):
         present_values = values if here is None else np.where(here, values, None)
         _check_dicts(present_values, name)
         for key, child in ft.children:
-            child_values = _object_array([None if d is None else d.get(key) for d in present_values])
+            child_values = object_array([None if d is None else d.get(key) for d in present_values])
             _walk(child_values, here, child, reps, offsets, validity, out, f"{name}.{key}")
         return
     out.append(LeafShred(ft, reps, offsets, validity, values))
@@ -134,7 +98,7 @@ def _check_dicts(values, name):
 
 def _check_pairs(items, name):
     for item in items:
-        if not (isinstance(item, tuple) and len(item) == 2):
+        if not is_pair(item):
             raise TypeError(f"column {name!r}: map entries must be (key, value) tuples, found {item!r}")
 
 

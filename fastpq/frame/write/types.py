@@ -61,6 +61,7 @@ from ..._thrift import (
     UUIDType,
 )
 from ...column.write import stats as write_stats
+from ..pandas_meta import tz_to_string
 
 OPTIONAL = FieldRepetitionType.OPTIONAL
 REQUIRED = FieldRepetitionType.REQUIRED
@@ -111,6 +112,15 @@ class FieldType:
             inner = ", ".join(f"{n}: {t.describe()}" for n, t in self.children)
             return f"{self.kind}<{inner}>"
         return self.kind
+
+
+def timestamp_type(unit: str, tz, times: str) -> FieldType:
+    """The FieldType of pandas / Arrow timestamps in ``unit`` with time zone ``tz`` (None:
+    naive): INT96 when ``times='int96'``, else TIMESTAMP (seconds stored as MILLIS)."""
+    tz = tz_to_string(tz) if tz is not None else None
+    if times == "int96":
+        return FieldType("int96", unit="ns", pandas_unit=unit, tz=tz)
+    return FieldType("timestamp", unit="ms" if unit == "s" else unit, pandas_unit=unit, tz=tz)
 
 
 def decimal_physical(precision: int, ft: "FieldType | None" = None) -> tuple[int, int | None]:
