@@ -12,7 +12,8 @@ import numpy as np
 import fastpq
 from fastpq.append import appender as append_mod
 from fastpq.file import rowgroup
-from tests.append._helpers import canon, expected, read_fastpq, read_pyarrow, sha256
+from tests._oracles import read_pyarrow, sha256
+from tests.append._helpers import canon, expected, read_fastpq
 
 
 class KillAt(append_mod.DiskOps):

@@ -1,7 +1,6 @@
-"""Shared by the append tests: deterministic frames, the oracles, a canonical form to compare them."""
+"""Shared by the append tests: deterministic frames, duckdb/polars reads cast to their columns, a canonical
+form to compare them (the generic oracles are in tests/_oracles.py)."""
 from __future__ import annotations
-
-import hashlib
 
 import numpy as np
 import pandas as pd
@@ -68,14 +67,6 @@ def read_fastpq(path, **kw) -> pd.DataFrame:
     return fastpq.ParquetFile(path).to_pandas(**kw)
 
 
-def read_pyarrow(path, row_groups=None) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
-    pf = pq.ParquetFile(path)
-    table = pf.read() if row_groups is None else pf.read_row_groups(row_groups)
-    return table.to_pandas()
-
-
 _DUCKDB = []
 
 
@@ -92,8 +83,3 @@ def read_polars(path) -> pd.DataFrame:
 
     df = pl.read_parquet(path)
     return df.with_columns(pl.col("t").dt.epoch("us"), pl.col("c").cast(pl.String)).to_pandas()
-
-
-def sha256(path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()

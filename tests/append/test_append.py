@@ -16,7 +16,8 @@ import fastpq
 from fastpq.append import appender as append_mod
 from fastpq.format.footer import read_footer_bytes
 from tests.append._crash import Scenario
-from tests.append._helpers import canon, expected, frame, read_fastpq, read_pyarrow, sha256
+from tests._oracles import read_pyarrow, sha256
+from tests.append._helpers import canon, expected, frame, read_fastpq
 
 
 def _data_end(path) -> int:

@@ -11,7 +11,8 @@ import pytest
 import fastpq
 from fastpq.file import rowgroup
 from fastpq.file.journal import journal_path
-from tests.append._helpers import canon, expected, frame, read_pyarrow
+from tests._oracles import read_pyarrow
+from tests.append._helpers import canon, expected, frame
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 

@@ -33,7 +33,8 @@ import fastpq
 from fastpq.append import appender as append_mod
 from fastpq.file import rowgroup
 from tests.append._crash import AFTERMATHS, Crashed, KillAt, NoSync, Scenario, aftermath, in_child
-from tests.append._helpers import canon, expected, frame, read_fastpq, read_pyarrow
+from tests._oracles import read_pyarrow
+from tests.append._helpers import canon, expected, frame, read_fastpq
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 

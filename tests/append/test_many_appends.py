@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 import fastpq
-from tests.append._helpers import (assert_same, canon, expected, frame, read_duckdb, read_fastpq, read_polars,
-                                   read_pyarrow)
+from tests._oracles import read_pyarrow
+from tests.append._helpers import assert_same, canon, expected, frame, read_duckdb, read_fastpq, read_polars
 
 SMALL = 200
 ORACLES_EVERY = 1

@@ -9,7 +9,7 @@ import pytest
 
 import fastpq
 from fastpq.append.appender import journal_path
-from tests.append._helpers import sha256
+from tests._oracles import sha256
 
 
 def _base() -> pd.DataFrame:

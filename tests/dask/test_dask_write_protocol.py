@@ -22,7 +22,8 @@ import pytest
 
 import fastpq
 from fastpq.dataset import write as dw
-from tests.dataset._helpers import canon, frame, read_pyarrow_dir, read_pyarrow_metadata, want
+from tests._oracles import read_pyarrow_dir, read_pyarrow_metadata
+from tests.dataset._helpers import canon, frame, want
 from tests.dataset.test_write_crash import Killer, _run
 
 dd = pytest.importorskip("dask.dataframe")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tests._oracles import read_duckdb_dir, read_polars_dir, read_pyarrow_dir, read_pyarrow_metadata
+
 SPECIAL = ["a b", "x/y", "p=q", "pct%", "é", "a:b#?&+", "plain"]
 
 
@@ -46,33 +48,9 @@ def want(frames, columns=COLUMNS) -> pd.DataFrame:
     return canon(pd.concat(frames, ignore_index=True)[columns])
 
 
-def read_pyarrow_dir(root, filesystem=None) -> pd.DataFrame:
-    import pyarrow.dataset as ds
-
-    return ds.dataset(root, partitioning="hive", filesystem=filesystem).to_table().to_pandas()
-
-
-def read_pyarrow_metadata(root, filesystem=None) -> pd.DataFrame:
-    import pyarrow.dataset as ds
-
-    return ds.parquet_dataset(f"{root}/_metadata", partitioning="hive", filesystem=filesystem).to_table().to_pandas()
-
-
-def read_duckdb(root) -> pd.DataFrame:
-    import duckdb
-
-    return duckdb.sql(f"SELECT * FROM read_parquet('{root}/**/*.parquet', hive_partitioning=true)").df()
-
-
-def read_polars(root) -> pd.DataFrame:
-    import polars as pl
-
-    return pl.read_parquet(f"{root}/**/*.parquet", hive_partitioning=True).to_pandas()
-
-
 def read_all(root) -> dict:
     return {"pyarrow.dataset": read_pyarrow_dir(root), "pyarrow _metadata": read_pyarrow_metadata(root),
-            "duckdb": read_duckdb(root), "polars": read_polars(root)}
+            "duckdb": read_duckdb_dir(root), "polars": read_polars_dir(root)}
 
 
 def assert_reads(root, expected: pd.DataFrame) -> None:

@@ -14,7 +14,8 @@ import fastpq
 from fastpq.dataset.metadata import read_metadata
 from fastpq.dataset.store import Store
 from fastpq.dataset.write import NULL_PARTITION, partition_value
-from tests.dataset._helpers import SPECIAL, assert_reads, canon, frame, read_pyarrow_metadata, want
+from tests._oracles import read_pyarrow_metadata
+from tests.dataset._helpers import SPECIAL, assert_reads, canon, frame, want
 
 
 def _parts(root) -> list:

@@ -13,7 +13,8 @@ import fastpq
 from fastpq.file import rowgroup
 from fastpq.dataset import store as store_mod
 from fastpq.dataset import write as dw
-from tests.dataset._helpers import canon, frame, read_pyarrow_dir, read_pyarrow_metadata, want
+from tests._oracles import read_pyarrow_dir, read_pyarrow_metadata
+from tests.dataset._helpers import canon, frame, want
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 

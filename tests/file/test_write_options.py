@@ -14,7 +14,7 @@ import fastpq
 from fastpq._thrift import ColumnIndex, OffsetIndex, PageHeader, PageType
 from fastpq.format import thrift_io
 
-from tests.interop._helpers import check_statistics
+from tests._oracles import check_statistics
 
 
 def _frame(n=5000, seed=0):

@@ -13,7 +13,7 @@ import pytest
 
 import fastpq
 
-from ._helpers import check_statistics, pyarrow_reference, pyarrow_roundtrip
+from tests._oracles import check_statistics, pyarrow_reference, pyarrow_roundtrip
 
 N = 7
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import fastpq
 
-from ._helpers import _check_column
+from tests._oracles import _check_column
 
 INT_DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
 

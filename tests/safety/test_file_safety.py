@@ -32,7 +32,7 @@ from fastpq.file import writer as writer_mod
 from fastpq.file import journal as journal_mod
 from fastpq.format.footer import read_footer_bytes
 from tests.append._crash import KillAt, in_child
-from tests.append._helpers import sha256
+from tests._oracles import sha256
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 FIRST_DATA_WRITE = 4            # journal pwrite, fsync, directory fsync, then the file's first write
