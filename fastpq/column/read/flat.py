@@ -30,6 +30,7 @@ from ...errors import CorruptFileError, EncryptedFileError, UnsupportedFeatureEr
 from ...options import Budget
 from ...format.pages import BIT_PACKED, DictionaryPage, iter_pages
 from ...kernels import bitpack, levels, plain, rle, spaced, utf8
+from ...kernels.status import BAD_VALUE, TRUNCATED
 from .decoders import (
     DECODERS,
     SLACK,
@@ -241,7 +242,7 @@ class FlatColumn:
         n = page.num_values
         n_valid = self._validity(page, n, row)
         if page.num_nulls is not None and page.num_nulls != n - n_valid and self.leaf.max_def > 0:
-            raise KernelError(-8, f"page says {page.num_nulls} nulls, its levels say {n - n_valid}")
+            raise KernelError(BAD_VALUE, f"page says {page.num_nulls} nulls, its levels say {n - n_valid}")
         decode = DECODERS.get(page.encoding)
         if decode is None:
             raise UnsupportedFeatureError(f"encoding {Encoding._VALUES_TO_NAMES.get(page.encoding, page.encoding)}"
@@ -259,7 +260,7 @@ class FlatColumn:
             return n
         lv = page.def_
         if lv is None:
-            raise KernelError(-8, "data page of an optional column has no definition levels")
+            raise KernelError(BAD_VALUE, "data page of an optional column has no definition levels")
         if self.valid is None:
             if lv.encoding != BIT_PACKED and levels.def_levels_all_max(page.buf, lv.start, lv.end, lv.bit_width, n,
                                                                        self.leaf.max_def) == 1:
@@ -292,7 +293,7 @@ class FlatColumn:
     def _dictionary(self, page: DictionaryPage, budget: Budget) -> Dictionary:
         """The decoded dictionary, charged to ``budget``."""
         if page.encoding not in (Encoding.PLAIN, Encoding.PLAIN_DICTIONARY):
-            raise KernelError(-8, f"dictionary page with encoding {page.encoding}")
+            raise KernelError(BAD_VALUE, f"dictionary page with encoding {page.encoding}")
         n = page.num_values
         ptype = self.leaf.physical_type
         # decoded bytes per entry (byte arrays: an offset; their data is charged by the buffer)
@@ -302,7 +303,7 @@ class FlatColumn:
         # against the page before anything is allocated for it
         if n > (8 * len(page.buf) if ptype == Type.BOOLEAN else
                 len(page.buf) // max({Type.BYTE_ARRAY: 4, Type.INT96: 12}.get(ptype, width), 1)):
-            raise KernelError(-1, "dictionary page")
+            raise KernelError(TRUNCATED, "dictionary page")
         budget.charge(n * width, f"a dictionary of {n:,} values")
         if ptype == Type.BYTE_ARRAY:
             buf = ByteArrayBuffer(n, len(page.buf) + SLACK, budget)  # slack kept: the gather kernel's fast path
@@ -384,7 +385,7 @@ class FlatColumn:
 
 def _check_utf8(offsets, first: int, last: int, data) -> None:
     if not utf8.utf8_valid_values(offsets, first, last, data):
-        raise KernelError(-8, "STRING values that are not valid UTF-8")
+        raise KernelError(BAD_VALUE, "STRING values that are not valid UTF-8")
 
 
 class NotDictionaryEncoded(Exception):
