@@ -12,6 +12,8 @@ kernel status raises ``KernelError``, which the column reader turns into a
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..._thrift import Encoding
@@ -39,23 +41,38 @@ def check(status, what: str):
 
 
 # ------------------------------------------------------------------- outputs
-class Decoded:
-    """What the pandas layer converts: one leaf's values and validity.
+@dataclass(frozen=True)
+class ByteArrays:
+    """One column chunk's decoded byte arrays: int64 ``offsets`` (n + 1) into ``data``
+    (exactly the bytes used)."""
 
-    ``values``: an array (fixed-width kinds; FLBA as uint8 rows), or None for
-    byte arrays, which are in ``chunks`` (ByteArrayBuffer per column chunk).
-    ``valid``: uint8 mask or None; ``has_nulls``: whether it holds a 0.
-    ``int96_unit``: the unit code INT96 values were decoded in.
+    offsets: np.ndarray
+    data: np.ndarray
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What the pandas layer converts: one leaf's decoded values and validity.
+
+    ``values``: an array (fixed-width kinds; FLBA as uint8 rows; categorical codes when
+    ``as_codes``), or None for byte arrays, which are in ``chunks`` (one ``ByteArrays``
+    per column chunk, None for a chunk not read).
+    ``valid``: uint8 mask (1 = not null) or None; ``has_nulls``: whether it holds a 0.
+    ``int96_unit``: the unit code INT96 values were decoded in (``INT96_UNITS``).
+    Codes mode (``as_codes``): ``dictionaries`` holds each chunk's dictionary as a
+    ``Decoded`` (None where a chunk had none), ``chunk_rows`` the rows of each chunk.
     """
 
-    def __init__(self, leaf, n, values=None, chunks=None, valid=None, has_nulls=False, int96_unit=0):
-        self.leaf = leaf
-        self.n = n
-        self.values = values
-        self.chunks = chunks
-        self.valid = valid
-        self.has_nulls = has_nulls
-        self.int96_unit = int96_unit
+    leaf: object
+    n: int
+    values: np.ndarray | None = None
+    chunks: tuple | None = None
+    valid: np.ndarray | None = None
+    has_nulls: bool = False
+    int96_unit: int = 0
+    as_codes: bool = False
+    dictionaries: tuple = ()
+    chunk_rows: tuple = ()
 
 
 class FixedBuffer:
@@ -136,6 +153,10 @@ class ByteArrayBuffer:
     @property
     def used(self) -> np.ndarray:
         return self.data[: self.offsets[-1]]
+
+    def result(self) -> ByteArrays:
+        """The decoded values, for ``Decoded.chunks``."""
+        return ByteArrays(self.offsets, self.used)
 
 
 class Dictionary:

@@ -36,6 +36,7 @@ from .decoders import (
     SLACK,
     BoolBuffer,
     ByteArrayBuffer,
+    ByteArrays,
     CodesBuffer,
     Decoded,
     Dictionary,
@@ -350,33 +351,32 @@ class FlatColumn:
         return self.valid is not None and not self.valid[:self.limit].all()
 
     def decoded(self) -> Decoded:
+        """The kept rows' values (or codes and each chunk's dictionary) and validity."""
         buf = self.buffer
         n = self.rows
+        valid = None if self.valid is None else self.valid[:n]
+        if self.as_codes:
+            return Decoded(self.leaf, n, values=buf.values[:n], valid=valid, has_nulls=self.has_nulls,
+                           as_codes=True, dictionaries=tuple(self._dictionary_values()),
+                           chunk_rows=tuple(self.chunk_rows))
         return Decoded(self.leaf, n, values=None if buf is None else buf.values[:n],
-                       chunks=self.chunks if buf is None else None,
-                       valid=None if self.valid is None else self.valid[:n], has_nulls=self.has_nulls,
+                       chunks=None if buf is not None else tuple(None if c is None else c.result()
+                                                                 for c in self.chunks),
+                       valid=valid, has_nulls=self.has_nulls,
                        int96_unit=buf.unit if buf is not None and buf.kind == "int96" else 0)
 
-    def codes(self) -> np.ndarray:
-        """Categorical codes of the kept rows (codes mode)."""
-        return self.buffer.values[:self.rows]
-
-    def dictionary_values(self) -> list:
+    def _dictionary_values(self):
         """Each chunk's dictionary as ``Decoded`` values (codes mode), None where a chunk had none."""
-        out = []
         for d in self.dictionaries:
             if d is None:
-                out.append(None)
+                yield None
             elif self.leaf.physical_type == Type.BYTE_ARRAY:
                 offsets, data = d.values
-                buf = ByteArrayBuffer(0, 0)
-                buf.offsets, buf.data = offsets, data
-                out.append(Decoded(self.leaf, d.size, chunks=[buf]))
+                yield Decoded(self.leaf, d.size, chunks=(ByteArrays(offsets, data[:offsets[-1]]),))
             else:
                 values = d.values.reshape(-1, self.leaf.type_length) if self.leaf.physical_type == \
                     Type.FIXED_LEN_BYTE_ARRAY else d.values
-                out.append(Decoded(self.leaf, d.size, values=values))
-        return out
+                yield Decoded(self.leaf, d.size, values=values)
 
     @property
     def int96_overflowed(self) -> bool:

@@ -391,7 +391,7 @@ class NestedLeaf:
         has_nulls = merged.n_values < len(leaf_valid)
         n = len(leaf_valid)
         if first.kind == "bytes":
-            decoded = Decoded(self.leaf, n, chunks=[c.buffer for c in present], valid=leaf_valid,
+            decoded = Decoded(self.leaf, n, chunks=tuple(c.buffer.result() for c in present), valid=leaf_valid,
                               has_nulls=has_nulls)
         else:
             parts = [c.buffer.values for c in present]
