@@ -29,7 +29,7 @@ def footer_for_append(footer: bytes, path=None):
     import numpy as np
 
     from .._thrift import FileMetaData
-    from ..kernels import compact
+    from ..kernels import compact, varint
 
     arr = np.frombuffer(footer, np.uint8)
     fids, types = np.zeros(64, np.int64), np.zeros(64, np.int8)
@@ -42,7 +42,7 @@ def footer_for_append(footer: bytes, path=None):
     header = int(arr[start])
     n, pos = header >> 4, start + 1
     if n == 15:
-        n, pos = compact.read_varint(arr, pos, end)
+        n, pos = varint.read_uleb128(arr, pos, end)
         n, pos = int(n), int(pos)
     if pos < 0 or (n and header & 0x0F != _STRUCT):
         return parse_file_metadata(footer, path)

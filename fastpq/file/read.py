@@ -20,7 +20,7 @@ from ..column.read.decoders import CodesTooNarrow
 from ..column.read.flat import FlatColumn, Int96Overflow, NotDictionaryEncoded
 from ..errors import CorruptFileError, PrecisionError, UnsupportedFeatureError
 from ..format.arrow_types import column_type, match_fields
-from ..frame.read import assemble, arrays as to_pandas
+from ..frame.read import arrays, assemble
 from ..options import Budget
 
 
@@ -218,7 +218,7 @@ def _codes_dtype(plan, name: str):
     if plan.dtype_backend == "pyarrow":
         return np.int32
     n = plan.meta.num_categories(name)
-    return to_pandas.codes_dtype(n) if n is not None else np.int16
+    return arrays.codes_dtype(n) if n is not None else np.int16
 
 
 def _inexact(col) -> bool:
@@ -237,10 +237,10 @@ def _read_field(pf, node, plan, as_codes, pool, ctype=None, col=None, masks=None
     if dtype_backend is None and meta.numpy_type(node.name) in assemble.NULLABLE_NUMPY_TYPES:
         dtype_backend = "numpy_nullable"  # the frame was written with a nullable dtype: build it directly
     ordered = meta.ordered(node.name) or bool(ctype is not None and ctype.dictionary and ctype.dictionary.ordered)
-    array = to_pandas.flat_to_pandas(col, dtype_backend=dtype_backend, tz=meta.timezone(node.name), ctype=ctype,
-                                     ordered=ordered)
+    array = arrays.column_array(col.decoded(), dtype_backend=dtype_backend, tz=meta.timezone(node.name),
+                                ctype=ctype, ordered=ordered)
     if as_codes and not col.as_codes:
-        array = to_pandas.categorize(array, ordered, dtype_backend, ctype, node)
+        array = arrays.categorize(array, ordered, dtype_backend, ctype, node)
     elif not col.as_codes:
         array = assemble.apply_column_dtype(array, node.name, meta, dtype_backend)
     return array

@@ -21,6 +21,7 @@ import numpy as np
 
 from .._thrift import FileMetaData, RowGroup
 from ..errors import CorruptFileError, EncryptedFileError
+from ..kernels.varint import uleb128_bytes
 from . import thrift_io
 
 MAGIC = b"PAR1"
@@ -110,7 +111,7 @@ def parse_file_metadata(buf: bytes, path=None) -> FileMetaData:
 
 
 def _scan_row_groups(buf, arr, start: int, end: int, path) -> "RowGroupList":
-    from ..kernels import compact
+    from ..kernels import compact, varint
 
     header = int(arr[start])
     count = header >> 4
@@ -118,7 +119,7 @@ def _scan_row_groups(buf, arr, start: int, end: int, path) -> "RowGroupList":
         raise CorruptFileError("FileMetaData.row_groups is not a list of structs", path=path, offset=start)
     pos = start + 1
     if count == 15:
-        count, pos = compact.read_varint(arr, pos, end)
+        count, pos = varint.read_uleb128(arr, pos, end)
         count, pos = int(count), int(pos)
         if pos < 0 or count > end - pos:
             raise CorruptFileError("FileMetaData.row_groups has an invalid length", path=path, offset=start)
@@ -280,22 +281,13 @@ def _field_header(fid: int, previous: int, ctype: int) -> bytes:
     delta = fid - previous
     if 0 < delta <= 15:
         return bytes([(delta << 4) | ctype])
-    return bytes([ctype]) + _varint((fid << 1) ^ (fid >> 31))
+    return bytes([ctype]) + uleb128_bytes((fid << 1) ^ (fid >> 31))
 
 
 def _list_header(n: int, etype: int) -> bytes:
     if n < 15:
         return bytes([(n << 4) | etype])
-    return bytes([0xF0 | etype]) + _varint(n)
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
+    return bytes([0xF0 | etype]) + uleb128_bytes(n)
 
 
 def _rebase_first_field(encoded: bytes, previous: int) -> bytes:

@@ -22,6 +22,7 @@ from ._jit import kernel
 from .plain import check_offsets, copy_block, copy_bytes, load_le
 from .status import (BAD_BIT_WIDTH, BAD_HEADER, BAD_LENGTH, BAD_VALUE, OUTPUT_OVERFLOW,
                      TRUNCATED)
+from .varint import read_uleb128, uleb128_size, write_uleb128, zigzag_decode, zigzag_encode
 
 BLOCK_SIZE = 128                # the encoder default (parquet-java; arrow for INT32)
 MINIBLOCKS_PER_BLOCK = 4
@@ -30,7 +31,7 @@ _MAX_COUNT = (1 << 62) - 1
 
 
 # ----------------------------------------------------------------------------------
-# ULEB128, zigzag, bits
+# bits (ULEB128 and zigzag: .varint)
 # ----------------------------------------------------------------------------------
 @kernel(inline="always")
 def _lsr(v, k):
@@ -41,34 +42,11 @@ def _lsr(v, k):
 
 
 @kernel(inline="always")
-def _read_uleb128(src, p):
-    """(value as int64 bits, new position); position TRUNCATED / BAD_HEADER on error."""
-    n = len(src)
-    v = np.int64(0)
-    shift = 0
-    while True:
-        if p >= n:
-            return v, TRUNCATED
-        b = np.int64(src[p])
-        p += 1
-        if shift == 63 and b > 1:
-            return v, BAD_HEADER         # more than 64 bits
-        v |= (b & 0x7F) << shift
-        if b < 0x80:
-            return v, p
-        shift += 7
-        if shift > 63:
-            return v, BAD_HEADER
-
-
-@kernel(inline="always")
-def _zigzag_decode(u):
-    return _lsr(u, 1) ^ -(u & 1)
-
-
-@kernel(inline="always")
-def _zigzag_encode(v):
-    return (v << 1) ^ (v >> 63)
+def _read_int64(src, p):
+    """A header ULEB128 as an int64 bit pattern (a count above 2**63 turns negative,
+    which the header checks refuse), and the new position or a status."""
+    v, p = read_uleb128(src, p, len(src))
+    return np.int64(v), p
 
 
 @kernel(inline="always")
@@ -107,16 +85,16 @@ def delta_binary_packed_header(src, pos):
     """
     if pos < 0:
         return 0, 0, 0, np.int64(0), TRUNCATED
-    block_size, p = _read_uleb128(src, pos)
+    block_size, p = _read_int64(src, pos)
     if p < 0:
         return 0, 0, 0, np.int64(0), p
-    miniblocks, p = _read_uleb128(src, p)
+    miniblocks, p = _read_int64(src, p)
     if p < 0:
         return 0, 0, 0, np.int64(0), p
-    total, p = _read_uleb128(src, p)
+    total, p = _read_int64(src, p)
     if p < 0:
         return 0, 0, 0, np.int64(0), p
-    first, p = _read_uleb128(src, p)
+    first, p = read_uleb128(src, p, len(src))
     if p < 0:
         return 0, 0, 0, np.int64(0), p
     if (block_size <= 0 or block_size > _MAX_BLOCK_SIZE or block_size % 128 != 0
@@ -124,7 +102,7 @@ def delta_binary_packed_header(src, pos):
             or (block_size // miniblocks) % 32 != 0
             or total < 0 or total > _MAX_COUNT):
         return 0, 0, 0, np.int64(0), BAD_HEADER
-    return block_size, miniblocks, total, _zigzag_decode(first), p
+    return block_size, miniblocks, total, zigzag_decode(first), p
 
 
 @kernel
@@ -183,10 +161,10 @@ def _decode(src, pos, count, out, out_pos, is32):
         out[out_pos] = _wrap(last, sign_shift)
     done = 1                                     # values produced by the stream so far
     while done < total:
-        min_delta, p = _read_uleb128(src, p)
+        raw, p = read_uleb128(src, p, len(src))
         if p < 0:
             return p
-        min_delta = _zigzag_decode(min_delta)
+        min_delta = zigzag_decode(raw)
         if p + miniblocks > len(src):
             return TRUNCATED
         widths = p
@@ -280,7 +258,7 @@ def _plan_blocks(values, sign_shift, block_size, miniblocks, mins, widths):
         for i in range(start, stop):
             lo = min(lo, _delta(values, i, sign_shift))
         mins[b] = lo
-        size += _uleb128_size(_zigzag_encode(lo)) + miniblocks
+        size += uleb128_size(zigzag_encode(lo)) + miniblocks
         for m in range(miniblocks):
             acc = np.int64(0)
             for i in range(start + m * per_mini, min(start + (m + 1) * per_mini, stop)):
@@ -288,28 +266,6 @@ def _plan_blocks(values, sign_shift, block_size, miniblocks, mins, widths):
             widths[b * miniblocks + m] = _bit_width(acc)
             size += per_mini * _bit_width(acc) // 8
     return size
-
-
-@kernel(inline="always")
-def _uleb128_size(v):
-    size = 1
-    v = _lsr(v, 7)
-    while v != 0:
-        v = _lsr(v, 7)
-        size += 1
-    return size
-
-
-@kernel(inline="always")
-def _write_uleb128(out, p, v):
-    while True:
-        b = v & 0x7F
-        v = _lsr(v, 7)
-        if v == 0:
-            out[p] = b
-            return p + 1
-        out[p] = b | 0x80
-        p += 1
 
 
 @kernel(inline="always")
@@ -348,17 +304,17 @@ def _encode(values, is32, block_size, miniblocks):
     nblocks = (n - 1 + block_size - 1) // block_size if n > 1 else 0
     mins = np.empty(nblocks, np.int64)
     widths = np.empty(nblocks * miniblocks, np.int64)
-    first = _zigzag_encode(_wrap(np.int64(values[0]), sign_shift)) if n > 0 else np.int64(0)
-    size = _uleb128_size(block_size) + _uleb128_size(miniblocks)
-    size += _uleb128_size(np.int64(n)) + _uleb128_size(first)
+    first = zigzag_encode(_wrap(np.int64(values[0]), sign_shift) if n > 0 else np.int64(0))
+    size = uleb128_size(block_size) + uleb128_size(miniblocks)
+    size += uleb128_size(n) + uleb128_size(first)
     size += _plan_blocks(values, sign_shift, block_size, miniblocks, mins, widths)
     out = np.zeros(size, np.uint8)
-    p = _write_uleb128(out, 0, block_size)
-    p = _write_uleb128(out, p, miniblocks)
-    p = _write_uleb128(out, p, np.int64(n))
-    p = _write_uleb128(out, p, first)
+    p = write_uleb128(out, 0, block_size)
+    p = write_uleb128(out, p, miniblocks)
+    p = write_uleb128(out, p, n)
+    p = write_uleb128(out, p, first)
     for b in range(nblocks):
-        p = _write_uleb128(out, p, _zigzag_encode(mins[b]))
+        p = write_uleb128(out, p, zigzag_encode(mins[b]))
         for m in range(miniblocks):
             out[p + m] = widths[b * miniblocks + m]
         p += miniblocks

@@ -1,7 +1,8 @@
 """RLE / bit-packing hybrid and BOOLEAN values (Encodings.md "Run Length Encoding /
 Bit-Packing Hybrid (RLE = 3)" and "Plain" for BOOLEAN).
 
-Owns: ULEB128 run headers, :func:`rle_hybrid_decode` / :func:`rle_hybrid_encode`
+Owns: the run headers (ULEB128 varints, read and written by :mod:`.varint`),
+:func:`rle_hybrid_decode` / :func:`rle_hybrid_encode`
 (levels, dictionary indices, RLE booleans), the 4-byte length prefix
 (:func:`read_length_prefix`), and PLAIN / RLE booleans.
 
@@ -33,35 +34,15 @@ import numpy as np
 from fastpq.kernels._jit import kernel
 from fastpq.kernels.bitpack import (_U, _check_out, _ld_le, _mask, _pack_unchecked, _st_le,
                                     _unpack_unchecked, bit_width_for, unpack_bits)
-from fastpq.kernels.status import (BAD_BIT_WIDTH, BAD_HEADER, BAD_VALUE, OUTPUT_OVERFLOW,
-                                   TRUNCATED, describe)
+from fastpq.kernels.status import BAD_BIT_WIDTH, BAD_VALUE, OUTPUT_OVERFLOW, TRUNCATED, describe
+from fastpq.kernels.varint import read_uleb128, write_uleb128
 
-__all__ = ["read_uleb128", "read_length_prefix", "rle_hybrid_decode", "rle_hybrid_encode",
+__all__ = ["read_length_prefix", "rle_hybrid_decode", "rle_hybrid_encode",
            "rle_hybrid_encode_into", "rle_hybrid_max_size", "bit_width_for",
            "plain_bool_decode", "plain_bool_encode", "rle_bool_decode", "rle_bool_encode"]
 
 _MAX_RUN = 2**31 - 1          # spec: run lengths are in [1, 2**31 - 1]
 _MAX_GROUPS = 63              # bit-packed runs written with a one-byte header (504 values)
-
-
-@kernel
-def read_uleb128(src, pos, end):
-    """ULEB128 at ``src[pos:end]`` -> ``(value as uint64, new_pos)``; new_pos < 0 is a status.
-
-    At most 10 bytes; a 10th byte above 1 (overflow) or an 11th byte is BAD_HEADER.
-    """
-    v = _U(0)
-    shift = 0
-    while pos < end:
-        b = src[pos]
-        pos += 1
-        if shift == 63 and b > 1:
-            return _U(0), BAD_HEADER
-        v |= _U(b & 0x7F) << _U(shift)
-        if b < 0x80:
-            return v, pos
-        shift += 7
-    return _U(0), TRUNCATED
 
 
 @kernel
@@ -164,23 +145,12 @@ def rle_hybrid_skip(src, pos, end, bit_width, count):
 
 # ---------------------------------------------------------------- encoding
 @kernel
-def _put_uleb(dst, q, v):
-    """Write uint64 ``v`` as ULEB128 at ``dst[q:]``; returns the end."""
-    while v >= _U(0x80):
-        dst[q] = (v & _U(0x7F)) | _U(0x80)
-        v >>= _U(7)
-        q += 1
-    dst[q] = v
-    return q + 1
-
-
-@kernel
 def _emit_packed(values, start, n, bit_width, dst, q):
     """``values[start:start+n]`` as bit-packed runs of <= 63 groups (last group zero-padded)."""
     while n > 0:
         take = min(n, _MAX_GROUPS * 8)
         groups = (take + 7) >> 3
-        q = _put_uleb(dst, q, _U(groups * 2 + 1))
+        q = write_uleb128(dst, q, _U(groups * 2 + 1))
         e = _pack_unchecked(values, start, take, bit_width, dst, q)
         q += groups * bit_width
         dst[e:q] = 0
@@ -195,7 +165,7 @@ def _emit_rle(value, n, bit_width, dst, q):
     nb = (bit_width + 7) >> 3
     while n > 0:
         take = min(n, _MAX_RUN)
-        q = _put_uleb(dst, q, _U(take) << _U(1))
+        q = write_uleb128(dst, q, _U(take) << _U(1))
         _st_le(dst, q, value, nb)
         q += nb
         n -= take

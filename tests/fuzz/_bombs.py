@@ -29,7 +29,7 @@ from fastpq._thrift import (ColumnChunk, ColumnMetaData, CompressionCodec, Conve
                             DataPageHeaderV2, DictionaryPageHeader, Encoding, FieldRepetitionType, FileMetaData,
                             PageHeader, PageType, RowGroup, SchemaElement, Type)
 from fastpq.format import thrift_io
-from fastpq.format.footer import _varint  # ULEB128, as RLE run headers need
+from fastpq.kernels.varint import uleb128_bytes  # RLE run headers
 
 _PIECE = 1 << 24  # bytes of zeros per compressed zstd frame / gzip member
 OPTIONAL, REQUIRED, REPEATED = (FieldRepetitionType.OPTIONAL, FieldRepetitionType.REQUIRED,
@@ -73,7 +73,7 @@ SHAPES = {
 
 def _rle_run(count: int, value: int, width: int) -> bytes:
     """One RLE run of the hybrid encoding: ``count`` times ``value`` at ``width`` bits."""
-    return _varint(count << 1) + value.to_bytes((width + 7) // 8, "little") if count else b""
+    return uleb128_bytes(count << 1) + value.to_bytes((width + 7) // 8, "little") if count else b""
 
 
 def _page(kind: int, body: bytes, uncompressed: int, codec: int = CompressionCodec.UNCOMPRESSED,

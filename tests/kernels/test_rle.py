@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from fastpq.kernels import status
 from fastpq.kernels.bitpack import bit_packed_legacy_decode, bit_width_for, pack_bits, unpack_bits
 from fastpq.kernels.rle import (
-    plain_bool_decode, plain_bool_encode, read_length_prefix, read_uleb128, rle_bool_decode,
+    plain_bool_decode, plain_bool_encode, read_length_prefix, rle_bool_decode,
     rle_bool_encode, rle_hybrid_decode, rle_hybrid_encode, rle_hybrid_encode_into,
     rle_hybrid_max_size,
 )
@@ -362,13 +362,8 @@ def decode(data, w, count, dt=np.int64, end=None):
     return rle_hybrid_decode(src, 0, len(data) if end is None else end, w, count, out, 0), out
 
 
-def test_varints():
-    assert read_uleb128(u8(uleb(2**64 - 1)), 0, 10) == (2**64 - 1, 10)
-    assert read_uleb128(u8(uleb(300) + b"\x00"), 0, 3) == (300, 2)
-    assert read_uleb128(u8(b"\xff" * 9 + b"\x02"), 0, 10)[1] == status.BAD_HEADER   # overflow
-    assert read_uleb128(u8(b"\x80" * 10 + b"\x00"), 0, 11)[1] == status.BAD_HEADER   # 11 bytes
-    assert read_uleb128(u8(b"\x80\x80"), 0, 2)[1] == status.TRUNCATED
-    assert read_uleb128(u8(b"\x80\x00"), 0, 1)[1] == status.TRUNCATED
+def test_bad_run_headers():
+    """Run headers are varints (tests/kernels/test_varint.py): overflow and truncation."""
     assert decode(b"\xff" * 11, 3, 4)[0] == status.BAD_HEADER
     assert decode(b"\xff" * 9 + b"\x03", 3, 4)[0] == status.BAD_HEADER
     assert decode(b"\x80\x80", 3, 4)[0] == status.TRUNCATED

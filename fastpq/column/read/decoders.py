@@ -12,11 +12,14 @@ kernel status raises ``KernelError``, which the column reader turns into a
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..._thrift import Encoding
 from ...kernels import bss, delta, dictionary, plain, rle, timestamps
-from ...kernels.status import OUTPUT_OVERFLOW, describe
+from ...kernels.status import (BAD_BIT_WIDTH, BAD_INDEX, BAD_LENGTH, BAD_VALUE, OUTPUT_OVERFLOW,
+                              TRUNCATED, describe)
 
 
 INT96_UNITS = ("ns", "us", "ms", "s")  # Decoded.int96_unit codes (kernels.plain.UNIT_NS ...)
@@ -38,23 +41,38 @@ def check(status, what: str):
 
 
 # ------------------------------------------------------------------- outputs
-class Decoded:
-    """What the pandas layer converts: one leaf's values and validity.
+@dataclass(frozen=True)
+class ByteArrays:
+    """One column chunk's decoded byte arrays: int64 ``offsets`` (n + 1) into ``data``
+    (exactly the bytes used)."""
 
-    ``values``: an array (fixed-width kinds; FLBA as uint8 rows), or None for
-    byte arrays, which are in ``chunks`` (ByteArrayBuffer per column chunk).
-    ``valid``: uint8 mask or None; ``has_nulls``: whether it holds a 0.
-    ``int96_unit``: the unit code INT96 values were decoded in.
+    offsets: np.ndarray
+    data: np.ndarray
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What the pandas layer converts: one leaf's decoded values and validity.
+
+    ``values``: an array (fixed-width kinds; FLBA as uint8 rows; categorical codes when
+    ``as_codes``), or None for byte arrays, which are in ``chunks`` (one ``ByteArrays``
+    per column chunk, None for a chunk not read).
+    ``valid``: uint8 mask (1 = not null) or None; ``has_nulls``: whether it holds a 0.
+    ``int96_unit``: the unit code INT96 values were decoded in (``INT96_UNITS``).
+    Codes mode (``as_codes``): ``dictionaries`` holds each chunk's dictionary as a
+    ``Decoded`` (None where a chunk had none), ``chunk_rows`` the rows of each chunk.
     """
 
-    def __init__(self, leaf, n, values=None, chunks=None, valid=None, has_nulls=False, int96_unit=0):
-        self.leaf = leaf
-        self.n = n
-        self.values = values
-        self.chunks = chunks
-        self.valid = valid
-        self.has_nulls = has_nulls
-        self.int96_unit = int96_unit
+    leaf: object
+    n: int
+    values: np.ndarray | None = None
+    chunks: tuple | None = None
+    valid: np.ndarray | None = None
+    has_nulls: bool = False
+    int96_unit: int = 0
+    as_codes: bool = False
+    dictionaries: tuple = ()
+    chunk_rows: tuple = ()
 
 
 class FixedBuffer:
@@ -136,6 +154,10 @@ class ByteArrayBuffer:
     def used(self) -> np.ndarray:
         return self.data[: self.offsets[-1]]
 
+    def result(self) -> ByteArrays:
+        """The decoded values, for ``Decoded.chunks``."""
+        return ByteArrays(self.offsets, self.used)
+
 
 class Dictionary:
     """A decoded dictionary page: ``values`` (array, or (offsets, data) for byte arrays) and its size."""
@@ -168,7 +190,7 @@ def _plain(src, count, out, pos, dictionary_values):
     if kind == "bytes":
         out.reserve(pos, len(src))
         return check(plain.plain_byte_array_decode(src, 0, count, out.offsets, pos, out.data), "PLAIN byte arrays")
-    raise KernelError(-8, "PLAIN page in a column read as dictionary codes")
+    raise KernelError(BAD_VALUE, "PLAIN page in a column read as dictionary codes")
 
 
 # ------------------------------------------------------------------- dictionary
@@ -180,10 +202,10 @@ def _indices(src, count, indices=None, pos: int = 0) -> tuple:
     if count == 0:
         return indices, len(src)
     if len(src) < 1:
-        raise KernelError(-1, "dictionary indices")
+        raise KernelError(TRUNCATED, "dictionary indices")
     bit_width = int(src[0])
     if bit_width > 32:
-        raise KernelError(-2, "dictionary indices")
+        raise KernelError(BAD_BIT_WIDTH, "dictionary indices")
     if bit_width > 8 * indices.itemsize:
         raise CodesTooNarrow()
     end = check(rle.rle_hybrid_decode(src, 1, len(src), bit_width, count, indices, pos), "dictionary indices")
@@ -202,13 +224,13 @@ def _codes(src, count, codes, pos, size) -> int:
         raise CodesTooNarrow()
     _, end = _indices(src, count, codes, pos)
     if count and not dictionary.indices_in_range(codes[pos:pos + count], size):
-        raise KernelError(-4, "dictionary indices")
+        raise KernelError(BAD_INDEX, "dictionary indices")
     return end
 
 
 def _dictionary(src, count, out, pos, dictionary_values):
     if dictionary_values is None:
-        raise KernelError(-8, "dictionary-encoded page without a dictionary page")
+        raise KernelError(BAD_VALUE, "dictionary-encoded page without a dictionary page")
     kind = out.kind
     size = dictionary_values.size
     if kind == "codes":  # straight into the codes, then a range check
@@ -233,13 +255,13 @@ def _dictionary(src, count, out, pos, dictionary_values):
 # ------------------------------------------------------------------- others
 def _delta_binary_packed(src, count, out, pos, dictionary_values):
     if out.kind != "fixed" or out.values.dtype.kind != "i":
-        raise KernelError(-8, "DELTA_BINARY_PACKED on a type other than INT32/INT64")
+        raise KernelError(BAD_VALUE, "DELTA_BINARY_PACKED on a type other than INT32/INT64")
     return check(delta.delta_binary_packed_decode(src, 0, count, out.values, pos), "DELTA_BINARY_PACKED values")
 
 
 def _delta_length(src, count, out, pos, dictionary_values):
     if out.kind != "bytes":
-        raise KernelError(-8, "DELTA_LENGTH_BYTE_ARRAY on a non-byte-array column")
+        raise KernelError(BAD_VALUE, "DELTA_LENGTH_BYTE_ARRAY on a non-byte-array column")
     out.reserve(pos, len(src))
     return check(delta.delta_length_byte_array_decode(src, 0, count, out.offsets, pos, out.data),
                  "DELTA_LENGTH_BYTE_ARRAY values")
@@ -247,7 +269,7 @@ def _delta_length(src, count, out, pos, dictionary_values):
 
 def _delta_byte_array(src, count, out, pos, dictionary_values):
     if out.kind not in ("bytes", "fixed"):
-        raise KernelError(-8, "DELTA_BYTE_ARRAY on an unsupported column type")
+        raise KernelError(BAD_VALUE, "DELTA_BYTE_ARRAY on an unsupported column type")
     room = out.room(pos) if out.kind == "bytes" else count * out.width  # FLBA: each value is width bytes
     offsets, data, status = delta.delta_byte_array_decode_alloc(src, 0, count, room)
     if offsets is None:
@@ -261,23 +283,23 @@ def _delta_byte_array(src, count, out, pos, dictionary_values):
         out.offsets[pos + 1: pos + count + 1] = offsets[1:] + start
     else:  # FIXED_LEN_BYTE_ARRAY: every value must have the type length
         if np.any(np.diff(offsets) != out.width):
-            raise KernelError(-5, "DELTA_BYTE_ARRAY value of the wrong length")
+            raise KernelError(BAD_LENGTH, "DELTA_BYTE_ARRAY value of the wrong length")
         out.raw[pos * out.width:(pos + count) * out.width] = data[: count * out.width]
     return int(status)
 
 
 def _byte_stream_split(src, count, out, pos, dictionary_values):
     if out.kind != "fixed":
-        raise KernelError(-8, "BYTE_STREAM_SPLIT on an unsupported column type")
+        raise KernelError(BAD_VALUE, "BYTE_STREAM_SPLIT on an unsupported column type")
     end = check(bss.byte_stream_split_decode(src, 0, count, out.width, out.raw, pos), "BYTE_STREAM_SPLIT values")
     if end != len(src):
-        raise KernelError(-1, "BYTE_STREAM_SPLIT streams do not fill the page")
+        raise KernelError(TRUNCATED, "BYTE_STREAM_SPLIT streams do not fill the page")
     return end
 
 
 def _rle(src, count, out, pos, dictionary_values):
     if out.kind != "bool":
-        raise KernelError(-8, "RLE values on a non-boolean column")
+        raise KernelError(BAD_VALUE, "RLE values on a non-boolean column")
     return check(rle.rle_bool_decode(src, 0, len(src), count, out.values, pos), "RLE booleans")
 
 
@@ -287,7 +309,7 @@ def check_consumed(end: int, src, count: int, what: str) -> None:
     wrong count): reading on would give other values than were written. Zeros are padding
     (fastparquet 0.8 wrote 8 zero bytes after the values of some pages)."""
     if end < len(src) and (count or what == "dictionary page") and src[end:].any():
-        raise KernelError(-1, f"{what}: {len(src) - end} bytes of the page follow its {count} values")
+        raise KernelError(TRUNCATED, f"{what}: {len(src) - end} bytes of the page follow its {count} values")
 
 
 DECODERS = {

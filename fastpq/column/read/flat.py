@@ -30,11 +30,13 @@ from ...errors import CorruptFileError, EncryptedFileError, UnsupportedFeatureEr
 from ...options import Budget
 from ...format.pages import BIT_PACKED, DictionaryPage, iter_pages
 from ...kernels import bitpack, levels, plain, rle, spaced, utf8
+from ...kernels.status import BAD_VALUE, TRUNCATED
 from .decoders import (
     DECODERS,
     SLACK,
     BoolBuffer,
     ByteArrayBuffer,
+    ByteArrays,
     CodesBuffer,
     Decoded,
     Dictionary,
@@ -241,7 +243,7 @@ class FlatColumn:
         n = page.num_values
         n_valid = self._validity(page, n, row)
         if page.num_nulls is not None and page.num_nulls != n - n_valid and self.leaf.max_def > 0:
-            raise KernelError(-8, f"page says {page.num_nulls} nulls, its levels say {n - n_valid}")
+            raise KernelError(BAD_VALUE, f"page says {page.num_nulls} nulls, its levels say {n - n_valid}")
         decode = DECODERS.get(page.encoding)
         if decode is None:
             raise UnsupportedFeatureError(f"encoding {Encoding._VALUES_TO_NAMES.get(page.encoding, page.encoding)}"
@@ -259,7 +261,7 @@ class FlatColumn:
             return n
         lv = page.def_
         if lv is None:
-            raise KernelError(-8, "data page of an optional column has no definition levels")
+            raise KernelError(BAD_VALUE, "data page of an optional column has no definition levels")
         if self.valid is None:
             if lv.encoding != BIT_PACKED and levels.def_levels_all_max(page.buf, lv.start, lv.end, lv.bit_width, n,
                                                                        self.leaf.max_def) == 1:
@@ -292,7 +294,7 @@ class FlatColumn:
     def _dictionary(self, page: DictionaryPage, budget: Budget) -> Dictionary:
         """The decoded dictionary, charged to ``budget``."""
         if page.encoding not in (Encoding.PLAIN, Encoding.PLAIN_DICTIONARY):
-            raise KernelError(-8, f"dictionary page with encoding {page.encoding}")
+            raise KernelError(BAD_VALUE, f"dictionary page with encoding {page.encoding}")
         n = page.num_values
         ptype = self.leaf.physical_type
         # decoded bytes per entry (byte arrays: an offset; their data is charged by the buffer)
@@ -302,7 +304,7 @@ class FlatColumn:
         # against the page before anything is allocated for it
         if n > (8 * len(page.buf) if ptype == Type.BOOLEAN else
                 len(page.buf) // max({Type.BYTE_ARRAY: 4, Type.INT96: 12}.get(ptype, width), 1)):
-            raise KernelError(-1, "dictionary page")
+            raise KernelError(TRUNCATED, "dictionary page")
         budget.charge(n * width, f"a dictionary of {n:,} values")
         if ptype == Type.BYTE_ARRAY:
             buf = ByteArrayBuffer(n, len(page.buf) + SLACK, budget)  # slack kept: the gather kernel's fast path
@@ -349,33 +351,32 @@ class FlatColumn:
         return self.valid is not None and not self.valid[:self.limit].all()
 
     def decoded(self) -> Decoded:
+        """The kept rows' values (or codes and each chunk's dictionary) and validity."""
         buf = self.buffer
         n = self.rows
+        valid = None if self.valid is None else self.valid[:n]
+        if self.as_codes:
+            return Decoded(self.leaf, n, values=buf.values[:n], valid=valid, has_nulls=self.has_nulls,
+                           as_codes=True, dictionaries=tuple(self._dictionary_values()),
+                           chunk_rows=tuple(self.chunk_rows))
         return Decoded(self.leaf, n, values=None if buf is None else buf.values[:n],
-                       chunks=self.chunks if buf is None else None,
-                       valid=None if self.valid is None else self.valid[:n], has_nulls=self.has_nulls,
+                       chunks=None if buf is not None else tuple(None if c is None else c.result()
+                                                                 for c in self.chunks),
+                       valid=valid, has_nulls=self.has_nulls,
                        int96_unit=buf.unit if buf is not None and buf.kind == "int96" else 0)
 
-    def codes(self) -> np.ndarray:
-        """Categorical codes of the kept rows (codes mode)."""
-        return self.buffer.values[:self.rows]
-
-    def dictionary_values(self) -> list:
+    def _dictionary_values(self):
         """Each chunk's dictionary as ``Decoded`` values (codes mode), None where a chunk had none."""
-        out = []
         for d in self.dictionaries:
             if d is None:
-                out.append(None)
+                yield None
             elif self.leaf.physical_type == Type.BYTE_ARRAY:
                 offsets, data = d.values
-                buf = ByteArrayBuffer(0, 0)
-                buf.offsets, buf.data = offsets, data
-                out.append(Decoded(self.leaf, d.size, chunks=[buf]))
+                yield Decoded(self.leaf, d.size, chunks=(ByteArrays(offsets, data[:offsets[-1]]),))
             else:
                 values = d.values.reshape(-1, self.leaf.type_length) if self.leaf.physical_type == \
                     Type.FIXED_LEN_BYTE_ARRAY else d.values
-                out.append(Decoded(self.leaf, d.size, values=values))
-        return out
+                yield Decoded(self.leaf, d.size, values=values)
 
     @property
     def int96_overflowed(self) -> bool:
@@ -384,7 +385,7 @@ class FlatColumn:
 
 def _check_utf8(offsets, first: int, last: int, data) -> None:
     if not utf8.utf8_valid_values(offsets, first, last, data):
-        raise KernelError(-8, "STRING values that are not valid UTF-8")
+        raise KernelError(BAD_VALUE, "STRING values that are not valid UTF-8")
 
 
 class NotDictionaryEncoded(Exception):

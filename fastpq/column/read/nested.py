@@ -41,7 +41,7 @@ from ..._thrift import Type
 from ...errors import CorruptFileError, UnsupportedFeatureError
 from ...format.pages import BIT_PACKED, DictionaryPage, iter_pages, owned_bytes
 from ...kernels import bitpack, levels, plain, rle, spaced
-from ...kernels.status import BAD_LEVEL
+from ...kernels.status import BAD_LEVEL, BAD_VALUE
 from .decoders import (
     DECODERS,
     BoolBuffer,
@@ -391,7 +391,7 @@ class NestedLeaf:
         has_nulls = merged.n_values < len(leaf_valid)
         n = len(leaf_valid)
         if first.kind == "bytes":
-            decoded = Decoded(self.leaf, n, chunks=[c.buffer for c in present], valid=leaf_valid,
+            decoded = Decoded(self.leaf, n, chunks=tuple(c.buffer.result() for c in present), valid=leaf_valid,
                               has_nulls=has_nulls)
         else:
             parts = [c.buffer.values for c in present]
@@ -418,7 +418,7 @@ def _grown(a: np.ndarray, n: int) -> np.ndarray:
 def _levels(page, lv, out, pos: int, m: int, max_level: int, what: str) -> None:
     """Decode one page's level section into ``out[pos:pos+m]``; levels above the maximum raise."""
     if lv is None:
-        raise KernelError(-8, f"data page of a nested column has no {what}")
+        raise KernelError(BAD_VALUE, f"data page of a nested column has no {what}")
     if lv.encoding == BIT_PACKED:
         check(bitpack.bit_packed_legacy_decode(page.buf, lv.start, lv.end, lv.bit_width, m, out, pos), what)
     else:

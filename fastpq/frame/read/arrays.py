@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import uuid
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -49,22 +50,23 @@ def _arrow():
     return pyarrow
 
 
-def flat_to_pandas(col, *, dtype_backend=None, tz=None, ctype=None, ordered=False):
-    """A pandas array for a decoded ``FlatColumn`` (see fastpq.column.read.flat).
+def column_array(d: Decoded, *, dtype_backend=None, tz=None, ctype=None, ordered=False):
+    """The pandas array of a flat column's ``Decoded`` values or categorical codes
+    (fastpq.column.read.decoders.Decoded).
 
     ``ctype``: the column's Arrow type (fastpq.format.arrow_types.ColumnType),
     which says what the Parquet types cannot (time zone, duration, string
     flavour) and, under ``dtype_backend='pyarrow'``, the ``pd.ArrowDtype``.
     """
-    if col.as_codes:
+    if d.as_codes:
         if dtype_backend == "pyarrow":
-            return _arrow_categorical(col, ctype or inferred_type(col.leaf), ordered)
-        return _categorical(col, ordered)
-    return to_pandas(col.decoded(), dtype_backend=dtype_backend, tz=tz, ctype=ctype)
+            return _arrow_categorical(d, ctype or inferred_type(d.leaf), ordered)
+        return _categorical(d, ordered)
+    return values_array(d, dtype_backend=dtype_backend, tz=tz, ctype=ctype)
 
 
-def to_pandas(d, *, dtype_backend=None, tz=None, ctype=None):
-    """A pandas array for ``Decoded`` values of one leaf (column.decoders.Decoded)."""
+def values_array(d: Decoded, *, dtype_backend=None, tz=None, ctype=None):
+    """The pandas array of one leaf's ``Decoded`` values (not codes)."""
     leaf = d.leaf
     ctype = _known_zone(ctype or inferred_type(leaf))
     if ctype.type.kind == "timestamp":
@@ -106,6 +108,14 @@ def to_pandas(d, *, dtype_backend=None, tz=None, ctype=None):
     return _integers(values, mask, leaf, dtype_backend)
 
 
+def with_nulls(out: np.ndarray, mask, null):
+    """``out`` with ``null`` written (in place) where ``mask`` (True = valid) is False;
+    ``mask`` None: no nulls, ``out`` unchanged."""
+    if mask is not None:
+        out[~mask] = null
+    return out
+
+
 # ---------------------------------------------------------------- numbers
 def _integers(values, mask, leaf, dtype_backend):
     logical = leaf.logical
@@ -120,9 +130,7 @@ def _integers(values, mask, leaf, dtype_backend):
     if dtype_backend == "numpy_nullable" or _inexact_as_float(values, mask):
         m = np.zeros(len(values), bool) if mask is None else ~mask
         return pd.arrays.IntegerArray(values, m)
-    out = values.astype(np.float64)
-    out[~mask] = np.nan
-    return out
+    return with_nulls(values.astype(np.float64), mask, np.nan)
 
 
 def _inexact_as_float(values, mask) -> bool:
@@ -140,9 +148,7 @@ def _booleans(values, mask, dtype_backend):
         return pd.arrays.BooleanArray(b, np.zeros(len(b), bool) if mask is None else ~mask)
     if mask is None:
         return b
-    out = b.astype(object)
-    out[~mask] = None
-    return out
+    return with_nulls(b.astype(object), mask, None)
 
 
 # ---------------------------------------------------------------- time
@@ -179,7 +185,7 @@ def _timestamp_type(d, ctype, tz):
         zone = tz
         scaled = _to_nanos(d.values, d.valid if d.has_nulls else None, unit)
         if scaled is not None:
-            d = Decoded(d.leaf, d.n, values=scaled, valid=d.valid, has_nulls=d.has_nulls, int96_unit=0)
+            d = replace(d, values=scaled, int96_unit=0)
             unit = "ns"
     if (unit, zone) == (t.unit, t.timezone):
         return d, ctype
@@ -229,13 +235,9 @@ def _dates(values, mask):
     if len(present) and (present.min() + epoch < lo or present.max() + epoch > hi):
         # outside datetime.date's years 1..9999: exact as datetime64[s] instead of overflowing
         out = (days * 86400).view("M8[s]")
-        if mask is not None:
-            out[~mask] = np.datetime64("NaT")
-        return out
+        return with_nulls(out, mask, np.datetime64("NaT"))
     out = days.view("M8[D]").astype(object)
-    if mask is not None:
-        out[~mask] = None
-    return out
+    return with_nulls(out, mask, None)
 
 
 def _times(values, mask, unit):
@@ -244,10 +246,7 @@ def _times(values, mask, unit):
     if unit == "ns" and np.any(present % 1000):
         # datetime.time holds microseconds (pandas raises here): keep nanoseconds exact
         out = v.view("m8[ns]")
-        if mask is not None:
-            out = out.copy()
-            out[~mask] = np.timedelta64("NaT")
-        return out
+        return with_nulls(out if mask is None else out.copy(), mask, np.timedelta64("NaT"))
     micros = v * 1000 if unit == "ms" else (v // 1000 if unit == "ns" else v)
     out = np.empty(len(v), dtype=object)
     for i, us in enumerate(micros.tolist()):
@@ -256,25 +255,19 @@ def _times(values, mask, unit):
             out[i] = datetime.time(s // 3600, (s // 60) % 60, s % 60, us_)
         else:
             out[i] = pd.Timedelta(us, "us")
-    if mask is not None:
-        out[~mask] = None
-    return out
+    return with_nulls(out, mask, None)
 
 
 # ---------------------------------------------------------------- objects
 def _decimals_from_ints(values, mask, scale):
     out = np.array([exact_decimal(v, scale) for v in values.tolist()], dtype=object)
-    if mask is not None:
-        out[~mask] = None
-    return out
+    return with_nulls(out, mask, None)
 
 
 def _fixed_len(rows, mask, kind, leaf):
     if kind == "float16" and leaf.type_length == 2:
         out = rows.view("<f2").reshape(-1)
-        if mask is not None:
-            out[~mask] = np.nan
-        return out
+        return with_nulls(out, mask, np.nan)
     raw = rows.tobytes()
     width = leaf.type_length
     items = [raw[i: i + width] for i in range(0, len(raw), width)] if width else [b""] * len(rows)
@@ -285,9 +278,7 @@ def _fixed_len(rows, mask, kind, leaf):
         items = [uuid.UUID(bytes=b) for b in items]
     out = np.empty(len(items), dtype=object)
     out[:] = items
-    if mask is not None:
-        out[~mask] = None
-    return out
+    return with_nulls(out, mask, None)
 
 
 def _byte_arrays(d, mask, kind, leaf, dtype_backend):
@@ -297,7 +288,7 @@ def _byte_arrays(d, mask, kind, leaf, dtype_backend):
     out = np.empty(d.n, dtype=object)
     pos = 0
     for chunk in chunks:
-        data = chunk.used.tobytes()
+        data = chunk.data.tobytes()
         offsets = chunk.offsets.tolist()
         n = len(offsets) - 1
         if kind == "decimal":
@@ -309,9 +300,7 @@ def _byte_arrays(d, mask, kind, leaf, dtype_backend):
         else:
             out[pos:pos + n] = [data[offsets[i]:offsets[i + 1]] for i in range(n)]
         pos += n
-    if mask is not None:
-        out[~mask] = None
-    return out
+    return with_nulls(out, mask, None)
 
 
 def _strings(chunks, valid, has_nulls, dtype_backend):
@@ -327,7 +316,7 @@ def _strings(chunks, valid, has_nulls, dtype_backend):
         if has_nulls:
             bitmap = pa.py_buffer(np.packbits(valid[pos:pos + n], bitorder="little"))
         arr = pa.Array.from_buffers(pa.large_string(), n, [bitmap, pa.py_buffer(chunk.offsets),
-                                                           pa.py_buffer(chunk.used)])
+                                                           pa.py_buffer(chunk.data)])
         arr.validate()  # structure; UTF-8 was checked per page as the values were decoded
         arrays.append(arr)
         pos += n
@@ -339,25 +328,24 @@ def _python_strings(chunks, valid, has_nulls, dtype_backend):
     out = np.empty(sum(len(c.offsets) - 1 for c in chunks), dtype=object)
     pos = 0
     for chunk in chunks:
-        data = chunk.used.tobytes()
+        data = chunk.data.tobytes()
         offsets = chunk.offsets.tolist()
         n = len(offsets) - 1
         out[pos:pos + n] = [data[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n)]
         pos += n
     na = pd.NA if dtype_backend else np.nan
-    if has_nulls:
-        out[~valid.view(bool)] = na
+    with_nulls(out, valid.view(bool) if has_nulls else None, na)
     return pd.array(out, dtype=pd.StringDtype("python", na_value=na))
 
 
-def _categorical(col, ordered=False):
+def _categorical(d, ordered=False):
     """Codes of every chunk remapped onto the union of the chunks' dictionaries, in first-seen order.
 
     Categories have the default dtypes whatever ``dtype_backend`` (``str`` for
     strings), as pandas.read_parquet gives them.
     """
-    codes = col.codes()
-    per_chunk = [to_pandas(d) if d is not None else None for d in col.dictionary_values()]
+    codes = d.values
+    per_chunk = [values_array(v) if v is not None else None for v in d.dictionaries]
     present = [pd.Index(c) for c in per_chunk if c is not None and len(c)]
     if not present:  # no dictionary, or only empty ones: pandas gives empty object categories
         return pd.Categorical.from_codes(np.full(len(codes), -1, np.int32), categories=pd.Index([], dtype=object),
@@ -366,7 +354,7 @@ def _categorical(col, ordered=False):
     narrow = codes_dtype(len(merged))
     if len(merged) != sum(len(p) for p in present) or len(present) > 1:
         out = codes if codes.dtype == narrow else np.empty(len(codes), narrow)  # in place when it can
-        codes = _remap(codes, col.chunk_rows, per_chunk, merged, out)
+        codes = _remap(codes, d.chunk_rows, per_chunk, merged, out)
     else:
         codes = codes.astype(narrow, copy=False)
     return pd.Categorical.from_codes(codes, categories=merged, ordered=ordered, validate=False)
@@ -380,19 +368,15 @@ def codes_dtype(n_categories: int):
     return np.int64
 
 
-def _arrow_categorical(col, ctype, ordered):
+def _arrow_categorical(d, ctype, ordered):
     """Codes mode under dtype_backend='pyarrow': a dictionary array, each chunk with its own dictionary."""
     if ctype.dictionary is None:  # categorical by pandas metadata or ``categories=``: int32 indices
         ctype = ColumnType(ctype.type, ArrowDictionary(0, 32, True, ordered), ctype.extension)
     value_type = ColumnType(ctype.type, None, ctype.extension)
-    dictionaries = []
-    for d in col.dictionary_values():
-        if d is None:
-            dictionaries.append(None)
-        else:
-            dictionaries.append(to_arrow.decoded_to_arrow(d, value_type).combine_chunks())
-    valid = col.valid[:col.rows] if col.valid is not None and col.has_nulls else None
-    arrow = to_arrow.codes_to_arrow(col.codes(), col.chunk_rows, dictionaries, valid, ctype)
+    dictionaries = [None if v is None else to_arrow.decoded_to_arrow(v, value_type).combine_chunks()
+                    for v in d.dictionaries]
+    valid = d.valid if d.has_nulls else None
+    arrow = to_arrow.codes_to_arrow(d.values, d.chunk_rows, dictionaries, valid, ctype)
     return pd.arrays.ArrowExtensionArray(arrow)
 
 
@@ -431,6 +415,4 @@ def categorize(array, ordered=False, dtype_backend=None, ctype=None, leaf=None):
 
 def _durations(values, mask, unit):
     """INT64 stored from an Arrow duration -> timedelta64[unit], NaT at nulls (written in place)."""
-    if mask is not None:
-        values[~mask] = np.iinfo(np.int64).min
-    return values.view(f"m8[{unit}]")
+    return with_nulls(values, mask, np.iinfo(np.int64).min).view(f"m8[{unit}]")

@@ -44,14 +44,14 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from ...column.read.decoders import Decoded
 from ...column.read.nested import optional_index
 from ...format.arrow_types import ColumnType, column_type
-from .arrays import to_pandas
+from .arrays import values_array
 
 _UTC = zoneinfo.ZoneInfo("UTC")
 ARROW_BATCH_ROWS = 1 << 17   # pyarrow.dataset's default batch size: pandas.read_parquet's record batches
@@ -244,10 +244,9 @@ class _Builder:
             else:
                 d = self.data[shape.leaf].decoded
                 if with_nulls != d.has_nulls:  # with: also a leaf padded by a fixed-size list's nulls
-                    d = Decoded(d.leaf, d.n, values=d.values, chunks=d.chunks, valid=d.valid, has_nulls=with_nulls,
-                                int96_unit=d.int96_unit)
+                    d = replace(d, has_nulls=with_nulls)
                 plain = ColumnType(ctype.type, None, ctype.extension)  # pandas gives values, not categories
-                self._forms[key] = _as_numpy(to_pandas(d, ctype=plain))
+                self._forms[key] = _as_numpy(values_array(d, ctype=plain))
         return self._forms[key]
 
 
@@ -276,7 +275,7 @@ def _tzinfo(zone: str):
     try:
         return pd.Timestamp(0, tz=zone).tzinfo      # "+01:00" and the like
     except (ValueError, TypeError, KeyError):
-        return _UTC                                  # to_pandas warned about the zone already
+        return _UTC                                  # values_array warned about the zone already
 
 
 def _as_numpy(array) -> np.ndarray:

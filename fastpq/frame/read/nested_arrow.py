@@ -14,10 +14,12 @@ holds list_size null items under each null list, as in Arrow).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from ...column.read.decoders import INT96_UNITS, Decoded
+from ...column.read.decoders import INT96_UNITS
 from ...errors import CorruptFileError, UnsupportedFeatureError
 from ...format.arrow_types import ColumnType
 from . import arrow as to_arrow
@@ -57,8 +59,7 @@ class _ArrowBuilder:
         ctype = leaf_type(shape, self.origins)
         d = self.data[shape.leaf].decoded
         if shape.optional is None or not d.has_nulls:  # a required leaf has no nulls of its own
-            d = Decoded(d.leaf, d.n, values=d.values, chunks=d.chunks, valid=d.valid, has_nulls=False,
-                        int96_unit=d.int96_unit)
+            d = replace(d, has_nulls=False)
         plain = ColumnType(ctype.type, None, ctype.extension)
         arr = to_arrow.decoded_to_arrow(d, plain, INT96_UNITS[d.int96_unit]).combine_chunks()
         if ctype.dictionary is not None:
