@@ -14,10 +14,9 @@ from __future__ import annotations
 import os
 
 from ..file.reader import ParquetFile
-from ..frame.read.dtypes import NO_DEFAULT
+from ..frame.read.dtypes import NO_DEFAULT, check_dtype_backend
 from ..format.source import Source
 
-_BACKENDS = ("numpy_nullable", "pyarrow")
 _ACCEPTED = {"engine", "filesystem", "row_groups", "coerce_int96_timestamp_unit", "to_pandas_kwargs",
              "filter_level", "partitioning", "progress"}
 _GLOB = "*?["
@@ -58,9 +57,8 @@ def read_parquet(path, columns=None, filters=None, index=None, categories=None, 
         raise TypeError("read_parquet(): to_pandas_kwargs is a pyarrow option fastpq does not take")
     if dtype_backend is NO_DEFAULT or dtype_backend is None:  # None: fastpq's own spelling of the default
         dtype_backend = None
-    elif dtype_backend not in _BACKENDS:
-        raise ValueError(f"dtype_backend {dtype_backend} is invalid, only 'numpy_nullable' and 'pyarrow' "
-                         "are allowed.")
+    else:
+        check_dtype_backend(dtype_backend)
     options = dict(index=index, categories=categories, dtype_backend=dtype_backend, use_threads=use_threads,
                    verify_checksums=verify_checksums,
                    coerce_int96_timestamp_unit=kwargs.get("coerce_int96_timestamp_unit"))

@@ -20,7 +20,9 @@ from ..column.read.decoders import CodesTooNarrow
 from ..column.read.flat import FlatColumn, Int96Overflow, NotDictionaryEncoded
 from ..errors import CorruptFileError, PrecisionError, UnsupportedFeatureError
 from ..format.arrow_types import column_type, match_fields
+from ..format.footer import row_group_position
 from ..frame.read import arrays, assemble
+from ..frame.read.dtypes import check_dtype_backend
 from ..options import Budget
 
 
@@ -41,11 +43,10 @@ def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dt
     What the read decodes is charged to one ``fastpq.options.Budget``
     (``fastpq.options.max_decoded_bytes``) before it is allocated.
     """
-    if dtype_backend not in (None, "numpy_nullable", "pyarrow"):
-        raise ValueError(f"dtype_backend {dtype_backend} is invalid, only 'numpy_nullable' and 'pyarrow' are allowed.")
+    check_dtype_backend(dtype_backend)
     meta = assemble.PandasMeta(pf.pandas_metadata)  # checked (or dropped with a warning) by ParquetFile
     names, index_fields = select_fields(pf, meta, columns, index)
-    rgs = list(range(pf.num_row_groups)) if row_groups is None else [_rg_index(pf, i) for i in row_groups]
+    rgs = list(range(pf.num_row_groups)) if row_groups is None else [row_group_position(i, pf.num_row_groups) for i in row_groups]
     counts = pf.metadata.row_groups.num_rows
     starts = np.concatenate([[0], np.cumsum([int(counts[i]) for i in rgs])]).astype(np.int64)
     n_rows = int(starts[-1])
@@ -123,13 +124,6 @@ def _field_of(pf, meta, column) -> str:
         if meta.original_name(field) == column and (field in meta.columns):
             return field
     raise ValueError(f"column {column!r} is not in {pf.path}; its columns are {names}")
-
-
-def _rg_index(pf, i) -> int:
-    n = pf.num_row_groups
-    if not isinstance(i, (int, np.integer)) or not -n <= i < n:
-        raise IndexError(f"row group {i} out of range for a file of {n} row groups")
-    return int(i) % n
 
 
 # Reads of fewer values (rows x columns) than this decode in the calling thread: their chunks are

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import CorruptFileError
 from ..format.arrow_schema import ArrowSchemaError, parse_arrow_schema
-from ..format.footer import check_head_magic, parse_file_metadata, read_footer_bytes
+from ..format.footer import check_head_magic, parse_file_metadata, read_footer_bytes, row_group_position
 from ..format.keyvalue import ArrowSchemaWarning, PandasMetadataWarning, pandas_metadata_problem
 from ..format.schema import Schema
 from ..format.statistics import chunk_statistics
@@ -100,8 +100,8 @@ class _RowGroupReads:
         if isinstance(key, slice):
             return ParquetFileView(self._pf, selection[key])
         if isinstance(key, (list, tuple)):
-            return ParquetFileView(self._pf, [selection[_position(k, len(selection))] for k in key])
-        return ParquetFileView(self._pf, [selection[_position(key, len(selection))]])
+            return ParquetFileView(self._pf, [selection[row_group_position(k, len(selection))] for k in key])
+        return ParquetFileView(self._pf, [selection[row_group_position(key, len(selection))]])
 
     def __iter__(self):
         """One view per row group."""
@@ -115,19 +115,7 @@ class _RowGroupReads:
             return None if selection == list(range(self._pf.num_row_groups)) else list(selection)
         if isinstance(row_groups, (int,)) and not isinstance(row_groups, bool):
             row_groups = [row_groups]
-        return [selection[_position(k, len(selection))] for k in row_groups]
-
-
-def _position(key, n: int) -> int:
-    import operator
-
-    try:
-        i = operator.index(key)
-    except TypeError:
-        raise TypeError(f"row groups are selected by int, slice or list of ints, not {type(key).__name__}") from None
-    if not -n <= i < n:
-        raise IndexError(f"row group {i} out of range for {n} row groups")
-    return i % n
+        return [selection[row_group_position(k, len(selection))] for k in row_groups]
 
 
 class ParquetFile(_RowGroupReads):

@@ -298,3 +298,17 @@ def _rebase_first_field(encoded: bytes, previous: int) -> bytes:
         return encoded
     fid = delta
     return _field_header(fid, previous, h & 0x0F) + encoded[1:]
+
+
+def row_group_position(key, n: int) -> int:
+    """The position of row group ``key`` (an int or numpy integer; negative counts from the end) among
+    ``n``: the one check of a row-group index given by a caller."""
+    import operator
+
+    try:
+        i = operator.index(key)
+    except TypeError:
+        raise TypeError(f"row groups are selected by int, slice or list of ints, not {type(key).__name__}") from None
+    if not -n <= i < n:
+        raise IndexError(f"row group {i} out of range for {n} row groups")
+    return i % n

@@ -88,3 +88,12 @@ def column_dtype(node: SchemaNode, may_have_nulls: bool, dtype_backend=None, cty
     if dtype_backend == "numpy_nullable":
         return nullable(dtype)
     return with_nulls(dtype) if may_have_nulls else dtype
+
+
+DTYPE_BACKENDS = (None, "numpy_nullable", "pyarrow")
+
+
+def check_dtype_backend(dtype_backend) -> None:
+    """The one check of ``dtype_backend`` (None is fastpq's spelling of pandas' default), with pandas' message."""
+    if dtype_backend not in DTYPE_BACKENDS:
+        raise ValueError(f"dtype_backend {dtype_backend} is invalid, only 'numpy_nullable' and 'pyarrow' are allowed.")
