@@ -15,8 +15,12 @@ Rules chosen (docs/files.md, "Compacting"):
 * the file is locked (``flock``, as appends are) for the whole rewrite and a
   journal a crash left is recovered first: an append waiting meanwhile lands
   in the new file, never in the replaced one;
-* same schema (checked: the new footer's schema elements equal the old ones,
-  else UnsupportedFeatureError and the file is left as it is), the same
+* values are decoded Arrow-backed (NaN and null stay apart, integers with
+  nulls stay integers), categoricals as pandas categoricals where the file's
+  plan has them, time zones converted to the plan's (the same instants);
+* same schema (checked: the new footer's schema elements describe the pages
+  as the old ones do, ``_same_schema``; the old elements are written back),
+  else UnsupportedFeatureError and the file is left as it is; the same
   key-value metadata, byte for byte (pandas metadata, ``ARROW:schema``, custom
   keys), the same rows in the same order; ``created_by`` is fastpq's (fastpq
   wrote the pages);
