@@ -220,17 +220,17 @@ def _checked_positions(row_groups: list, n: int) -> set:
 
 
 def _shortened_range_index(raw: str, removed: int) -> str:
+    """``raw`` (pandas metadata) with its RangeIndex ``removed`` rows shorter; as it is when
+    it is not the JSON pandas writes (readers then ignore it, as they did before)."""
     try:
         meta = json.loads(raw)
-    except ValueError:
+        for entry in meta.get("index_columns") or []:
+            if isinstance(entry, dict) and entry.get("kind") == "range":
+                step = int(entry.get("step", 1))
+                entry["stop"] = int(entry.get("stop", 0)) - step * removed
+        return json.dumps(meta)
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return raw
-    if not isinstance(meta, dict):
-        return raw
-    for entry in meta.get("index_columns") or []:
-        if isinstance(entry, dict) and entry.get("kind") == "range":
-            step = int(entry.get("step", 1))
-            entry["stop"] = int(entry.get("stop", 0)) - step * removed
-    return json.dumps(meta)
 
 
 # ---------------------------------------------------------------- the protocol

@@ -348,3 +348,17 @@ def test_edit_recovers_a_crashed_append_first(tmp_path):
     fastpq.remove_row_groups(path, [0])
     assert not os.path.exists(journal_path(path))
     assert pq.read_table(path).column("i").to_pylist() == rows[10:]
+
+
+@pytest.mark.parametrize("pandas_meta", ['{"index_columns": [{"kind": "range", "step": "x"}]}', "[1]", "{",
+                                         "[" * 100_000, '{"index_columns": 3}'])
+def test_remove_with_malformed_pandas_metadata(tmp_path, pandas_meta):
+    """Malformed pandas metadata stays as it is (readers ignore it); never a foreign exception."""
+    path = str(tmp_path / "m.parquet")
+    fastpq.write(path, pd.DataFrame({"a": np.arange(9)}), row_group_offsets=3)
+    fastpq.update_file_custom_metadata(path, {"pandas": pandas_meta}, force=True)
+    fastpq.remove_row_groups(path, [1])
+    assert pq.read_table(path).column("a").to_pylist() == [0, 1, 2, 6, 7, 8]
+    assert pq.ParquetFile(path).metadata.metadata[b"pandas"] == pandas_meta.encode()
+    fastpq.write(path, pd.DataFrame({"a": np.arange(9, 11)}), append=True)   # and appends still work
+    assert pq.read_table(path).column("a").to_pylist() == [0, 1, 2, 6, 7, 8, 9, 10]
