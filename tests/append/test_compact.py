@@ -295,3 +295,32 @@ def test_compact_recovers_a_crashed_append_first(tmp_path):
     fastpq.compact(path)
     assert not os.path.exists(journal_path(path))
     assert canon(pq.read_table(path).to_pandas()).equals(expected(frames))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_appends_during_compaction_are_kept(tmp_path):
+    """A process appends while this one compacts, again and again: the lock serialises them,
+    an append waiting on the replaced file moves to the new one, no row is lost."""
+    path = str(tmp_path / "busy.parquet")
+    frames = [frame(i, 6) for i in range(40)]
+    fastpq.write(path, frames[0])
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 0
+        try:
+            rowgroup._POOL = None
+            for f in frames[1:]:
+                fastpq.write(path, f, append=True)
+        except BaseException:  # noqa: BLE001
+            code = 3
+        os._exit(code)
+    compactions = 0
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        fastpq.compact(path, row_group_size=50)
+        compactions += 1
+        if done:
+            break
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert compactions >= 2
+    assert canon(pq.read_table(path).to_pandas()).equals(expected(frames))
