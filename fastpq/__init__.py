@@ -34,7 +34,8 @@ def __getattr__(name):
         from .file.writer import ParquetWriter
 
         return ParquetWriter
-    if name in ("write", "repair", "merge"):  # fastpq.api's, defined without pandas
+    if name in ("write", "repair", "merge", "update_file_custom_metadata", "remove_row_groups",
+                "compact"):  # fastpq.api's, defined without pandas
         from .api import write as api_write
 
         return getattr(api_write, name)
@@ -57,6 +58,9 @@ __all__ = [
     "write",
     "repair",
     "merge",
+    "update_file_custom_metadata",
+    "remove_row_groups",
+    "compact",
     "ParquetError",
     "CorruptFileError",
     "DecodedBytesLimitError",

@@ -1,4 +1,5 @@
-"""The write entry points ``fastpq.write``, ``fastpq.repair`` and ``fastpq.merge`` (also ``fastpq.api``'s).
+"""The write entry points ``fastpq.write``, ``fastpq.repair``, ``fastpq.merge`` and the in-place file
+edits ``update_file_custom_metadata``, ``remove_row_groups`` and ``compact`` (also ``fastpq.api``'s).
 
 They dispatch between one file (``fastpq.file.writer``; ``fastpq.append`` for
 ``append=True``) and a dataset (``fastpq.dataset``). This module imports
@@ -131,3 +132,29 @@ def merge(files_or_dir, root=None, storage_options=None, filesystem=None) -> str
     from ..dataset.merge import merge as merge_files
 
     return merge_files(files_or_dir, root, storage_options, filesystem)
+
+
+def update_file_custom_metadata(path, metadata, force=False, storage_options=None) -> None:
+    """Add, replace ({key: str | bytes}) or remove ({key: None}) key-value metadata of a local
+    Parquet file in place, rewriting only its footer, crash-safely like an append
+    (``fastpq.append.edit``). 'pandas' and 'ARROW:schema' only with ``force=True``."""
+    from ..append.edit import update_file_custom_metadata as update
+
+    update(path, metadata, force=force, storage_options=storage_options)
+
+
+def remove_row_groups(path, row_groups, storage_options=None) -> None:
+    """Drop the row groups at positions ``row_groups`` from a local Parquet file's footer, in
+    place and crash-safely (``fastpq.append.edit``); their bytes stay until ``compact``."""
+    from ..append.edit import remove_row_groups as remove
+
+    remove(path, row_groups, storage_options=storage_options)
+
+
+def compact(path, row_group_size=None, storage_options=None) -> None:
+    """Rewrite a local Parquet file into row groups of ``row_group_size`` rows (default
+    1,048,576): same schema, key-value metadata and rows, replaced atomically
+    (``fastpq.append.compact``)."""
+    from ..append.compact import compact_file
+
+    compact_file(path, row_group_size, storage_options=storage_options)

@@ -88,7 +88,7 @@ def check_names(df, fmd) -> None:
     raw = {kv.key: kv.value for kv in fmd.key_value_metadata or []}.get("pandas")
     try:
         index = {x for x in json.loads(raw).get("index_columns", []) if isinstance(x, str)} if raw else set()
-    except (ValueError, AttributeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):    # malformed: readers ignore it too
         index = set()
     expected = [f.name for f in Schema(fmd.schema).fields if f.name not in index]
     check_columns([column_name_to_string(x) for x in df.columns], expected)
@@ -106,7 +106,7 @@ def plan_for(fmd, path):
     if raw:
         try:
             meta = parse_pandas_metadata(json.loads(raw))
-        except ValueError:
+        except (ValueError, TypeError, AttributeError, RecursionError):   # malformed: ignored, as readers do
             meta = None
     try:
         plan = plan_from_file(schema, meta)
@@ -193,10 +193,15 @@ def updated_key_value(fmd, plan, df, custom_metadata=None) -> list:
 
 
 def _updated_pandas(raw: str, plan, df) -> str:
+    """``raw`` updated for the appended rows; as it is when malformed (readers ignore it)."""
     try:
-        meta = json.loads(raw)
-    except ValueError:
+        return _updated_pandas_json(raw, plan, df)
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return raw
+
+
+def _updated_pandas_json(raw: str, plan, df) -> str:
+    meta = json.loads(raw)
     if not isinstance(meta, dict):
         return raw
     n = len(df)
