@@ -13,7 +13,7 @@ LAYERS = {
     "format": 1,
     "column": 2,
     "frame": 3,
-    "file": 4, "append": 4,
+    "file": 4, "append": 4.5,  # append/ uses file/; file/ (the reader above all) never imports append/
     "dataset": 5,
     "api": 6, "dask": 6, "cli": 6, "__init__": 6, "__main__": 6,
 }

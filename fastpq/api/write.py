@@ -8,6 +8,8 @@ pyarrow) load on the first call.
 """
 from __future__ import annotations
 
+from ..errors import UnsupportedFeatureError
+
 import os
 from dataclasses import replace
 
@@ -145,10 +147,22 @@ def update_file_custom_metadata(path, metadata, force=False, storage_options=Non
 
 def remove_row_groups(path, row_groups, storage_options=None) -> None:
     """Drop the row groups at positions ``row_groups`` from a local Parquet file's footer, in
-    place and crash-safely (``fastpq.append.edit``); their bytes stay until ``compact``."""
-    from ..append.edit import remove_row_groups as remove
+    place and crash-safely (``fastpq.append.edit``); their bytes stay until ``compact``.
 
-    remove(path, row_groups, storage_options=storage_options)
+    ``path`` may be an open ``ParquetFile`` (fastparquet's ``pf.remove_row_groups``): the file
+    must still be what that object read (FileChangedError otherwise), and the object is
+    re-opened on the edited file."""
+    from ..append.edit import remove_row_groups as remove
+    from ..file.reader import ParquetFile
+
+    if not isinstance(path, ParquetFile):
+        return remove(path, row_groups, storage_options=storage_options)
+    pf = path
+    if not pf.source.is_local:
+        raise UnsupportedFeatureError(f"cannot edit {pf.path} in place: not a local file")
+    local = pf.source.fs_path
+    remove(local, row_groups, expect=(pf.num_row_groups, pf.num_rows))
+    pf.reopen()
 
 
 def compact(path, row_group_size=None, storage_options=None) -> None:

@@ -197,17 +197,9 @@ class ParquetFile(_RowGroupReads):
             return False
         return all(_layout(now.row_groups[i]) == _layout(old.row_groups[i]) for i in range(len(old.row_groups)))
 
-    def remove_row_groups(self, row_groups) -> None:
-        """Drop the row groups at positions ``row_groups`` from this local file's footer, in
-        place and crash-safely (``fastpq.append.edit``, as ``fastpq.remove_row_groups``), then
-        re-open it. FileChangedError if the file changed since this object read its footer."""
-        from ..append.edit import remove_row_groups
-        from ..errors import UnsupportedFeatureError
-
-        if not self.source.is_local:
-            raise UnsupportedFeatureError(f"cannot edit {self.path} in place: not a local file")
-        path = self.source.fs_path
-        remove_row_groups(path, row_groups, expect=(self.num_row_groups, self.num_rows))
+    def reopen(self) -> None:
+        """Read the file's footer again (after an in-place edit such as ``fastpq.remove_row_groups``)."""
+        path = self.source.fs_path if self.source.is_local else self.source
         self.source.close()
         for cached in ("pandas_metadata", "arrow_schema"):
             self.__dict__.pop(cached, None)

@@ -203,7 +203,7 @@ def test_not_a_local_file(tmp_path):
     with open(path, "rb") as f:
         pf = fastpq.ParquetFile(f.read())
     with pytest.raises(fastpq.UnsupportedFeatureError):
-        pf.remove_row_groups([0])
+        fastpq.remove_row_groups(pf, [0])
 
 
 # ---------------------------------------------------------------- remove_row_groups
@@ -259,21 +259,21 @@ def test_bad_indices_refused_before_writing(tmp_path, drop, error):
     with pytest.raises(error):
         fastpq.remove_row_groups(path, drop)
     with pytest.raises(error):
-        fastpq.ParquetFile(path).remove_row_groups(drop)
+        fastpq.remove_row_groups(fastpq.ParquetFile(path), drop)
     assert _sha(path) == sha and not os.path.exists(journal_path(path))
 
 
 def test_parquetfile_method_reopens_and_detects_change(tmp_path):
     path = make_file(tmp_path, "fastpq")
     pf = fastpq.ParquetFile(path)
-    pf.remove_row_groups([1])
+    fastpq.remove_row_groups(pf, [1])
     assert pf.num_row_groups == 5 and pf.num_rows == 50
     assert pf.to_pandas()["i"].tolist() == [*range(10), *range(20, 60)]
     other = fastpq.ParquetFile(path)
     fastpq.write(path, pf.to_pandas().iloc[:3], append=True)
     sha = _sha(path)
     with pytest.raises(fastpq.FileChangedError):
-        other.remove_row_groups([0])            # its row group numbers are another file's
+        fastpq.remove_row_groups(other, [0])    # its row group numbers are another file's
     assert _sha(path) == sha
 
 
