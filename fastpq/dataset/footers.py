@@ -76,6 +76,32 @@ class ChunkTable:
             if compact.scan_column_chunks(arr, starts, ends, out) == 0:
                 self._buf, self._table = buf, out
 
+    def fingerprint(self, row_groups) -> bytes:
+        """A digest of the file's schema and where row groups ``row_groups`` (None: all) lie and
+        what they claim (rows; per chunk type, codec, values, offsets, size: not file_path,
+        which ``_metadata`` sets, nor statistics): equal for a file appended to since (its
+        old row groups stay where they were), different for one rewritten. One slice of the
+        scan table per call; thrift objects when there is none."""
+        import hashlib
+
+        from ..kernels import compact
+
+        pf = self._pf
+        h = hashlib.blake2b(digest_size=16)
+        h.update(schema_digest(pf))
+        rgs = range(pf.num_row_groups) if row_groups is None else row_groups
+        h.update(np.asarray(pf.metadata.row_groups.num_rows)[list(rgs)].astype(np.int64).tobytes())
+        if self._table is not None:
+            cols = [compact.CC_TYPE, compact.CC_CODEC, compact.CC_NUM_VALUES, compact.CC_COMPRESSED,
+                    compact.CC_DATA_PAGE_OFFSET, compact.CC_DICTIONARY_PAGE_OFFSET]
+            h.update(np.ascontiguousarray(self._table[list(rgs)][:, :, cols]).tobytes())
+        else:
+            from ..file.reader import _layout
+
+            for k in rgs:
+                h.update(repr(_layout(pf.metadata.row_groups[k])[1]).encode())
+        return h.digest()
+
     def statistics(self, k: int, column: int):
         """(thrift Statistics or None, num_values) of a chunk, or None when it has no metadata."""
         from ..kernels import compact
@@ -176,3 +202,14 @@ class _Tail:
             out = self._source.read_range(self._pos, n)
         self._pos += len(out)
         return out
+
+
+def schema_digest(pf) -> bytes:
+    """A digest of a file's schema elements (computed once per ParquetFile)."""
+    import hashlib
+
+    got = getattr(pf, "_schema_digest", None)
+    if got is None:
+        got = hashlib.blake2b(repr(pf.metadata.schema).encode(), digest_size=16).digest()
+        pf._schema_digest = got
+    return got
