@@ -252,7 +252,12 @@ def report(results, args) -> None:
     text = table(rows, ["case", "size", "fastpq s", "peer s", "ratio", "fastpq peak MB", "peer peak MB"])
     print(text)
     out = HERE / "results" / f"{datetime.date.today().isoformat()}-scale.md"
-    head = (f"# bench_scale.py {'--quick ' if args.quick else ''}--repeat {args.repeat}\n\n"
+    try:
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
+                                cwd=HERE.parent).stdout.strip()
+    except OSError:
+        commit = "?"
+    head = (f"# bench_scale.py {'--quick ' if args.quick else ''}--repeat {args.repeat} (fastpq at {commit})\n\n"
             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end. Seconds: best of "
             "the repeats after a warm-up (cold / warm: one fresh interpreter, timed from outside). "
             "Peak MB: the child's peak resident size minus its size before the timed work.\n\n")
