@@ -192,14 +192,15 @@ def read_parquet(path, columns=None, filters=None, index=None, split_row_groups=
     pieces = _group(plan.pieces, split)
     options = dict(index=index, categories=categories, dtype_backend=dtype_backend,
                    verify_checksums=verify_checksums)
-    meta = _meta(ds, plan, options)
+    tables: dict = {}   # file -> ChunkTable: one footer scan per file for meta, divisions and tasks
+    meta = _meta(ds, plan, options, tables)
     if columns is not None:
         data, parts, order = ds._select(columns, plan.fields)
         plan = dataclasses.replace(plan, data=data, partitions=parts, order=order)
         meta = meta[[n if n in parts else plan.fields[n].label for n in order]]
     if not pieces:
         return dd.from_pandas(meta, npartitions=1)
-    tasks, tables = [], {}
+    tasks = []
     for piece in pieces:
         pf = ds.file(piece.file)
         pf.source.pin()  # the worker refuses a file that changed since (fastpq.io)
@@ -207,7 +208,7 @@ def read_parquet(path, columns=None, filters=None, index=None, split_row_groups=
             tables[piece.file] = ChunkTable(pf)
         tasks.append(_Task(piece.file, ds._files[piece.file], pf.source.identity, tables[piece.file].fingerprint(
             piece.row_groups), pf.num_row_groups, ds.partitioning.values[piece.file], piece))
-    divisions = _divisions(ds, plan, pieces, meta, index) if calculate_divisions else None
+    divisions = _divisions(ds, plan, pieces, meta, index, tables) if calculate_divisions else None
     return dd.from_map(_ReadPiece(options, meta, ds, plan), tasks, meta=meta, divisions=divisions,
                        label="fastpq-read", enforce_metadata=False)
 
@@ -244,13 +245,12 @@ def _group(pieces: list, split) -> list:
     return out
 
 
-def _meta(ds, plan, options) -> pd.DataFrame:
+def _meta(ds, plan, options, tables) -> pd.DataFrame:
     """Zero rows with the dtypes every partition is given: ints / bools that may hold nulls widened."""
     meta = ds.empty(plan, **options)
     if options.get("dtype_backend") is not None:
         return meta
     files = sorted({p.file for p in plan.pieces})
-    tables: dict = {}
     for pos, name in enumerate(plan.order):
         if name not in plan.data:
             continue
@@ -275,6 +275,11 @@ def _may_hold_nulls(ds, files, name, tables) -> bool:
         if not node.optional:
             continue
         table = tables[i] if i in tables else tables.setdefault(i, ChunkTable(pf))
+        free = table.null_free(node.column_index)
+        if free is not None:
+            if free:
+                continue
+            return True
         for k in range(pf.num_row_groups):
             found = table.statistics(k, node.column_index)
             stats = found[0] if found else None
@@ -283,7 +288,7 @@ def _may_hold_nulls(ds, files, name, tables) -> bool:
     return False
 
 
-def _divisions(ds, plan, pieces, meta, index):
+def _divisions(ds, plan, pieces, meta, index, tables):
     """(min of each piece, max of the last) of the index column, from statistics; None when a
     piece has no usable statistics or the pieces are not sorted and disjoint."""
     from .dataset.footers import ChunkTable
@@ -297,7 +302,7 @@ def _divisions(ds, plan, pieces, meta, index):
         name = stored[0] if len(stored) == 1 else None
     if name is None or meta.index.dtype.kind not in "iufM" or getattr(meta.index.dtype, "tz", None) is not None:
         return None
-    bounds, tables = [], {}
+    bounds = []
     for piece in pieces:
         pf = ds.file(piece.file)
         if name not in pf.schema.names:

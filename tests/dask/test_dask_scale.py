@@ -91,3 +91,33 @@ def test_a_worker_refuses_a_rewritten_file(tmp_path):
     with pytest.raises(fastpq.FileChangedError, match="changed since it was opened"):
         remote(pickle.loads(pickle.dumps(tasks[0])))
     assert len(remote(pickle.loads(pickle.dumps(tasks[-1])))) == 4
+
+
+@pytest.mark.parametrize("stats", [True, False])
+@pytest.mark.parametrize("nulls", ["none", "one row group", "all"])
+def test_null_free_from_the_scan_agrees_with_statistics(tmp_path, stats, nulls):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values = {"none": [1, 2, 3, 4, 5, 6], "one row group": [1, 2, 3, None, 5, 6], "all": [None] * 6}[nulls]
+    path = str(tmp_path / "f.parquet")
+    pq.write_table(pa.table({"a": pa.array(values, pa.int64()), "b": pa.array(range(6), pa.int64())}), path,
+                   row_group_size=2, write_statistics=stats)
+    pf = fastpq.ParquetFile(path)
+    table = footers.ChunkTable(pf)
+    for column in range(2):
+        found = [table.statistics(k, column) for k in range(pf.num_row_groups)]
+        slow = all(f is not None and f[0] is not None and f[0].null_count == 0 for f in found)
+        assert table.null_free(column) is slow
+    assert table.null_free(0) is (stats and nulls == "none")
+    meta = fdask.read_parquet(path)._meta
+    assert meta["a"].dtype == ("int64" if stats and nulls == "none" else "float64")
+
+
+def test_fingerprint_is_one_row_group_slice_of_the_whole(tmp_path):
+    root = _files(tmp_path / "d", 1, 5)
+    pf = fastpq.ParquetFile(root + "/part.0000.parquet")
+    table = footers.ChunkTable(pf)
+    prints = {table.fingerprint([k]) for k in range(5)}
+    assert len(prints) == 5                                       # different row groups, different digests
+    assert table.fingerprint(None) == table.fingerprint(list(range(5))) != table.fingerprint([0, 1])
