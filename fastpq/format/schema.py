@@ -183,6 +183,14 @@ class FieldNames(tuple):
         except TypeError:       # an unhashable label is no field's name
             return False
 
+    def __eq__(self, other) -> bool:     # equal to the list it used to be, too
+        return list(self) == other if isinstance(other, list) else tuple.__eq__(self, other)
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
     def __add__(self, other):
         return list(self) + list(other)
 

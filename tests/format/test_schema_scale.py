@@ -63,6 +63,8 @@ def test_field_names_behave_as_the_list_they_were(probe, expected):
     assert list(names) == ["a", "b", "a"] and len(names) == 3 and names[1] == "b"
     assert names + ["x"] == ["a", "b", "a", "x"] and ["x"] + names == ["x", "a", "b", "a"]
     assert repr(names) == "['a', 'b', 'a']" and names.index("b") == 1
+    assert names == ["a", "b", "a"] and ["a", "b", "a"] == names and names == ("a", "b", "a")
+    assert names != ["a", "b"] and not (names != ["a", "b", "a"]) and hash(names) == hash(("a", "b", "a"))
 
 
 def test_a_wide_empty_file_reads_like_pandas(tmp_path):
