@@ -76,6 +76,59 @@ class ChunkTable:
             if compact.scan_column_chunks(arr, starts, ends, out) == 0:
                 self._buf, self._table = buf, out
 
+    def fingerprint(self, row_groups) -> bytes:
+        """A digest of the file's schema and where row groups ``row_groups`` (None: all) lie and
+        what they claim (rows; per chunk type, codec, values, offsets, size: not file_path,
+        which ``_metadata`` sets, nor statistics): equal for a file appended to since (its
+        old row groups stay where they were), different for one rewritten. The layout is cut
+        from the scan table once per file, each call hashes a slice (50,000 one-row-group
+        pieces: 2.1 s of fancy indexing per call -> 0.2 s)."""
+        import hashlib
+
+        counts, layout = self._layout()
+        if row_groups is None:
+            pick = slice(None)
+        elif len(row_groups) == 1:
+            pick = slice(row_groups[0], row_groups[0] + 1)
+        else:
+            pick = list(row_groups)
+        h = hashlib.blake2b(schema_digest(self._pf), digest_size=16)
+        h.update(counts[pick].tobytes())
+        if layout is not None:
+            h.update(layout[pick].tobytes())
+        else:
+            from ..file.reader import _layout
+
+            rgs = self._pf.metadata.row_groups
+            for k in range(len(counts))[pick]:
+                h.update(repr(_layout(rgs[k])[1]).encode())
+        return h.digest()
+
+    def _layout(self) -> tuple:
+        if getattr(self, "_cut", None) is None:
+            from ..kernels import compact
+
+            counts = np.ascontiguousarray(self._pf.metadata.row_groups.num_rows, dtype=np.int64)
+            layout = None
+            if self._table is not None:
+                cols = [compact.CC_TYPE, compact.CC_CODEC, compact.CC_NUM_VALUES, compact.CC_COMPRESSED,
+                        compact.CC_DATA_PAGE_OFFSET, compact.CC_DICTIONARY_PAGE_OFFSET]
+                layout = np.ascontiguousarray(self._table[:, :, cols])
+            self._cut = counts, layout
+        return self._cut
+
+    def null_free(self, column: int):
+        """Whether every row group's statistics say column ``column`` holds no null (True /
+        False), from the scan table at once; None when there is no table (ask ``statistics``)."""
+        if self._table is None:
+            return None
+        from ..kernels import compact
+
+        t = self._table[:, column]
+        has = (t[:, compact.CC_HAS_META] != compact.MISSING) & (t[:, compact.CC_STATS_START] != compact.MISSING) \
+            & (t[:, compact.CC_STATS_END] > t[:, compact.CC_STATS_START])
+        return bool(np.all(has & (t[:, compact.CC_NULL_COUNT] == 0)))
+
     def statistics(self, k: int, column: int):
         """(thrift Statistics or None, num_values) of a chunk, or None when it has no metadata."""
         from ..kernels import compact
@@ -176,3 +229,14 @@ class _Tail:
             out = self._source.read_range(self._pos, n)
         self._pos += len(out)
         return out
+
+
+def schema_digest(pf) -> bytes:
+    """A digest of a file's schema elements (computed once per ParquetFile)."""
+    import hashlib
+
+    got = getattr(pf, "_schema_digest", None)
+    if got is None:
+        got = hashlib.blake2b(repr(pf.metadata.schema).encode(), digest_size=16).digest()
+        pf._schema_digest = got
+    return got

@@ -120,20 +120,19 @@ class ParquetDataset:
         self.partitioning = Partitioning()
         return self
 
-    def subset(self, indices: list) -> "ParquetDataset":
-        """The same dataset restricted to files ``indices`` (their footers loaded): partition
-        categories stay the whole dataset's. Small to pickle: what a dask task carries."""
+    @classmethod
+    def of_entry(cls, fs, root, kind, entry, pf, names, kinds, categories, values) -> "ParquetDataset":
+        """A dataset of one file whose footer is ``pf``, partition categories the whole
+        dataset's (``names``, ``kinds``, ``categories``) and this file's ``values``: what a
+        dask worker reads one task's piece through (``fastpq.dask``)."""
         from .discover import Listing
         from .partitions import Partitioning
 
-        self._load(indices)
-        out = ParquetDataset.__new__(ParquetDataset)
-        lst = self._listing
-        out._listing = Listing(lst.fs, lst.root, lst.kind, [self._files[i] for i in indices])
-        out._threads, out._progress, out._schema_cache = self._threads, False, {}
-        out._files, out._pfs = out._listing.files, [self._pfs[i] for i in indices]
-        p = self.partitioning
-        out.partitioning = Partitioning(p.names, p.kinds, p.categories, [p.values[i] for i in indices])
+        out = cls.__new__(cls)
+        out._listing = Listing(fs, root, kind, [entry])
+        out._threads, out._progress, out._schema_cache = True, False, {}
+        out._files, out._pfs = out._listing.files, [pf]
+        out.partitioning = Partitioning(names, kinds, categories, [values])
         return out
 
     # ---------------------------------------------------------------- metadata

@@ -122,6 +122,8 @@ class Schema:
         for i, leaf in enumerate(self.columns):
             leaf.column_index = i
         self._by_path = {leaf.path: leaf for leaf in self.columns}
+        self._by_name = None    # name -> first top-level field, built on first use
+        self._names = None
 
     @property
     def fields(self) -> list:
@@ -129,8 +131,12 @@ class Schema:
         return self.root.children
 
     @property
-    def names(self) -> list:
-        return [node.name for node in self.root.children]
+    def names(self) -> "FieldNames":
+        """Top-level field names in order; ``name in schema.names`` is a dict lookup (callers
+        test membership once per column: a list made a 300,000-column file quadratic)."""
+        if self._names is None:
+            self._names = FieldNames(node.name for node in self.root.children)
+        return self._names
 
     def column(self, path) -> SchemaNode:
         """The leaf at ``path`` (tuple, list, or dotted string)."""
@@ -138,10 +144,13 @@ class Schema:
         return self._by_path[key]
 
     def field(self, name: str) -> SchemaNode:
-        for node in self.root.children:
-            if node.name == name:
-                return node
-        raise KeyError(name)
+        """The first top-level field named ``name`` (KeyError if none): one dict built once."""
+        if self._by_name is None:
+            by_name: dict = {}
+            for node in self.root.children:
+                by_name.setdefault(node.name, node)
+            self._by_name = by_name
+        return self._by_name[name]
 
     def __len__(self) -> int:
         return len(self.columns)
@@ -158,6 +167,38 @@ class Schema:
 
     def __repr__(self) -> str:
         return str(self)
+
+
+class FieldNames(tuple):
+    """Top-level field names (a tuple: shared, so not to be changed) whose ``in`` is a set lookup."""
+
+    def __new__(cls, names):
+        self = super().__new__(cls, names)
+        self._set = frozenset(self)
+        return self
+
+    def __contains__(self, name) -> bool:
+        try:
+            return name in self._set
+        except TypeError:       # an unhashable label is no field's name
+            return False
+
+    def __eq__(self, other) -> bool:     # equal to the list it used to be, too
+        return list(self) == other if isinstance(other, list) else tuple.__eq__(self, other)
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+    def __add__(self, other):
+        return list(self) + list(other)
+
+    def __radd__(self, other):
+        return list(other) + list(self)
+
+    def __repr__(self) -> str:
+        return repr(list(self))
 
 
 def _render(node: SchemaNode, depth: int, lines: list) -> None:

@@ -481,6 +481,12 @@ def run_file(job) -> dict:
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
+    calls = [0]
+    if job.get("count_calls"):   # work done, counted: Python and C function calls (every thread)
+        def count(frame, event, arg):
+            calls[0] += 1
+        sys.setprofile(count)
+        threading.setprofile(count)
     try:
         with fastpq.options.override(max_decoded_bytes=job.get("max_decoded_bytes")):
             frames = _read(Path(job["path"]).read_bytes(), job.get("variant", "read"), job.get("verify", False), 5)
@@ -490,6 +496,10 @@ def run_file(job) -> dict:
                    "message": str(exc)[:300]}
         if isinstance(exc, fastpq.DecodedBytesLimitError):
             outcome["decoded"] = exc.used
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)
+    outcome["calls"] = calls[0]
     outcome["seconds"] = round(time.perf_counter() - start, 3)
     outcome["rss_growth_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024
     return outcome

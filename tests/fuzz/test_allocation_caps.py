@@ -22,6 +22,9 @@ from tests.fuzz import _fuzz
 from tests.file._hostile import page_regions, replace_header
 
 BILLIONS = 2**31 - 1
+# Calls (Python and C, every thread) a hostile file may cost before it is refused: the cases
+# below cost 219-12,559 (measured); a loop over a hostile size would cost billions.
+CALLS = 200_000
 
 
 def _split(raw: bytes):
@@ -159,8 +162,8 @@ def outcomes(tmp_path_factory):
     for i, (name, make) in enumerate(CASES.items()):
         path = folder / f"case{i}.parquet"
         path.write_bytes(make())
-        jobs.append({"path": str(path)})
-        jobs.append({"path": str(path), "variant": "head"})
+        jobs.append({"path": str(path), "count_calls": True})
+        jobs.append({"path": str(path), "variant": "head", "count_calls": True})
     results = _fuzz.run(jobs, workers=2)
     return {name: results[2 * i: 2 * i + 2] for i, name in enumerate(CASES)}
 
@@ -170,5 +173,5 @@ def test_hostile_sizes_raise_parquet_errors_without_allocating(case, outcomes):
     for out in outcomes[case]:
         assert out["kind"] == "error", out
         assert out["parquet_error"], f"{out['type']}: {out['message']}"
-        assert out["seconds"] < 5, out
+        assert out["calls"] < CALLS, out      # work counted, not timed: no loop over the hostile size
         assert out["rss_growth_mb"] < 256, out
