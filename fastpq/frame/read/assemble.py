@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ...format.keyvalue import pandas_metadata_problem
+from .labels import column_index
 
 
 NULLABLE_NUMPY_TYPES = frozenset({"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
@@ -131,10 +132,8 @@ def build_frame(arrays: dict, names: list, meta: PandasMeta, index_fields: list,
     for field in names:
         labels.append(meta.original_name(field))
         data[len(data)] = _keep_dtype(arrays[field])
-    df = pd.DataFrame(data, copy=False) if data else pd.DataFrame(index=pd.RangeIndex(n_rows),
-                                                                   columns=pd.Index([], dtype=object))
-    if data:
-        df.columns = _column_index(labels, meta)
+    df = pd.DataFrame(data, copy=False) if data else pd.DataFrame(index=pd.RangeIndex(n_rows))
+    df.columns = column_index(labels, meta.column_indexes)
     if index_fields:
         idx_arrays = [arrays[f] for f in index_fields]
         idx_names = [meta.original_name(f) for f in index_fields]
@@ -151,6 +150,9 @@ def build_frame(arrays: dict, names: list, meta: PandasMeta, index_fields: list,
                 df.index = pd.RangeIndex(start, start + step * n_rows, step, name=r.get("name"))
         except (OverflowError, ValueError):  # bounds beyond int64 (the metadata is wrong): default index
             pass
+    attributes = meta.raw.get("attributes")
+    if isinstance(attributes, dict) and attributes:  # df.attrs, as written (pyarrow restores them too)
+        df.attrs = dict(attributes)
     return df
 
 
@@ -160,10 +162,3 @@ def _keep_dtype(array):
         return pd.Series(array, dtype=object, copy=False)
     return array
 
-
-def _column_index(labels: list, meta: PandasMeta):
-    levels = meta.column_indexes
-    if labels and all(isinstance(x, tuple) and len(x) == len(levels) for x in labels) and len(levels) > 1:
-        return pd.MultiIndex.from_tuples(labels, names=[lv.get("name") for lv in levels])
-    name = levels[0].get("name") if len(levels) == 1 and isinstance(levels[0], dict) else None
-    return pd.Index(labels, name=name)
