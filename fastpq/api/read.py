@@ -16,6 +16,7 @@ import os
 from ..file.reader import ParquetFile
 from ..frame.read.dtypes import NO_DEFAULT
 from ..format.source import Source
+from .paths import check_filesystem, expand_user
 
 _BACKENDS = ("numpy_nullable", "pyarrow")
 _ACCEPTED = {"engine", "filesystem", "row_groups", "coerce_int96_timestamp_unit", "to_pandas_kwargs",
@@ -61,6 +62,9 @@ def read_parquet(path, columns=None, filters=None, index=None, categories=None, 
     elif dtype_backend not in _BACKENDS:
         raise ValueError(f"dtype_backend {dtype_backend} is invalid, only 'numpy_nullable' and 'pyarrow' "
                          "are allowed.")
+    path = [expand_user(p) for p in path] if isinstance(path, (list, tuple)) else expand_user(path)
+    if kwargs.get("filesystem") is not None:
+        kwargs["filesystem"] = check_filesystem(kwargs["filesystem"])
     options = dict(index=index, categories=categories, dtype_backend=dtype_backend, use_threads=use_threads,
                    verify_checksums=verify_checksums,
                    coerce_int96_timestamp_unit=kwargs.get("coerce_int96_timestamp_unit"))

@@ -70,7 +70,7 @@ class WritePlan:
         names = [c.field_name for c in self.columns]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"duplicate column names {dupes}: Parquet field names must be unique")
+            raise ValueError(f"Duplicate column names found: {dupes} (Parquet field names must be unique)")
         elements = [SchemaElement(name="schema", num_children=len(self.columns))]
         for col in self.columns:
             elements += schema_elements(col.field_name, col.ft)
@@ -127,7 +127,7 @@ def build_plan(df: pd.DataFrame, write_index=None, object_encoding="infer", time
     labels = list(df.columns)
     if len(set(map(_hashable, labels))) != len(labels):
         dupes = sorted({str(x) for x in labels if labels.count(x) > 1})
-        raise ValueError(f"duplicate column names {dupes}: cannot write them to Parquet")
+        raise ValueError(f"Duplicate column names found: {dupes} (Parquet field names must be unique)")
     columns = []
     for i, label in enumerate(labels):
         s = df.iloc[:, i]
