@@ -106,6 +106,8 @@ def parse_pandas_metadata(text: str | None) -> PandasMeta:
 def apply_column_dtype(array, field: str, meta: PandasMeta, dtype_backend=None):
     """Restore a pandas dtype that the Parquet type alone does not say (nullable ints, tz, ...)."""
     numpy_type = meta.numpy_type(field)
+    if isinstance(getattr(array, "dtype", None), pd.StringDtype) and dtype_backend != "pyarrow":
+        return _string_storage(array)
     if numpy_type and dtype_backend is None and isinstance(array, np.ndarray):
         if numpy_type in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
                           "Float32", "Float64", "boolean"):
@@ -117,6 +119,13 @@ def apply_column_dtype(array, field: str, meta: PandasMeta, dtype_backend=None):
             return array
         return array.view(target) if target.kind == "m" and target.itemsize == array.dtype.itemsize else array
     return array
+
+
+def _string_storage(array):
+    """String arrays (``str`` and nullable ``string``) in the storage ``pd.options.mode.string_storage``
+    names (pandas.read_parquet's rule): 'python' makes them object-backed."""
+    target = pd.StringDtype(na_value=array.dtype.na_value)
+    return array if array.dtype == target else array.astype(target)
 
 
 def build_frame(arrays: dict, names: list, meta: PandasMeta, index_fields: list, n_rows: int,
