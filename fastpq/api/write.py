@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+from ..format.keyvalue import custom_metadata_items
 from .paths import check_filesystem, check_parent_directory, expand_user, is_local_filesystem
 
 # pandas' spelling -> fastpq's (DataFrame.to_parquet / pyarrow.parquet.write_table names)
@@ -79,6 +80,7 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
     if filesystem is not None and is_local_filesystem(filesystem):
         filesystem = None                     # a local path: written crash-safely like any other
     path = expand_user(path)
+    custom_metadata = call["custom_metadata"] = custom_metadata_items(custom_metadata) or None
     options = WriteOptions.from_call(dict(call, path=path))
     if filesystem is not None:
         return _write_on_filesystem(filesystem, path, df, options)

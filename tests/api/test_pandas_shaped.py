@@ -154,3 +154,10 @@ def test_row_group_size_must_be_positive_int(tmp_path, bad):
 def test_unknown_keyword_is_a_type_error(tmp_path):
     with pytest.raises(TypeError, match="no_such_option"):
         fastpq.write(tmp_path / "f.parquet", DF, no_such_option=1)
+
+
+def test_dir_lists_lazy_names():
+    names = dir(fastpq)
+    for name in fastpq.__all__:
+        assert name in names
+        assert getattr(fastpq, name) is not None

@@ -87,7 +87,7 @@ class _Builder:
         if kind == "table":
             return self.table(value)
         if kind == "str":
-            raw = value.encode("utf-8")
+            raw = value if isinstance(value, bytes) else value.encode("utf-8")
             self.align(4)
             start = len(self.buf)
             self.buf += struct.pack("<I", len(raw)) + raw + b"\x00"

@@ -24,6 +24,7 @@ import pandas as pd
 from ..._thrift import KeyValue, SchemaElement
 from ...column.write.chunk import LeafSpec
 from ...errors import ParquetError, SchemaMismatchError
+from ...format.keyvalue import custom_metadata_items
 from ...format.schema import Schema
 from .. import pandas_meta
 from .arrow_schema import arrow_schema
@@ -103,10 +104,9 @@ class WritePlan:
 
     def key_value_metadata(self, num_rows: int, custom: dict | None = None) -> list:
         kv = {"pandas": self.pandas_metadata(num_rows).decode("utf-8")}
-        for key, value in (custom or {}).items():
-            kv[str(key)] = value if isinstance(value, str) else (
-                value.decode("utf-8") if isinstance(value, bytes) else str(value))
-        kv["ARROW:schema"] = arrow_schema([(c.field_name, c.ft) for c in self.columns], kv)
+        kv.update(custom_metadata_items(custom))     # str/bytes only; the api checks it before any write
+        text = {k: v for k, v in kv.items() if isinstance(v, str)}  # flatbuffer strings are UTF-8 only
+        kv["ARROW:schema"] = arrow_schema([(c.field_name, c.ft) for c in self.columns], text)
         return [KeyValue(key=k, value=v) for k, v in kv.items()]
 
 
