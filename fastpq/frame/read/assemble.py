@@ -108,6 +108,8 @@ def apply_column_dtype(array, field: str, meta: PandasMeta, dtype_backend=None):
     numpy_type = meta.numpy_type(field)
     if isinstance(getattr(array, "dtype", None), pd.StringDtype) and dtype_backend != "pyarrow":
         return _string_storage(array)
+    if (numpy_type or "").startswith("period[") and dtype_backend != "pyarrow":
+        return _periods(array, numpy_type)
     if numpy_type and dtype_backend is None and isinstance(array, np.ndarray):
         if numpy_type in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
                           "Float32", "Float64", "boolean"):
@@ -119,6 +121,18 @@ def apply_column_dtype(array, field: str, meta: PandasMeta, dtype_backend=None):
             return array
         return array.view(target) if target.kind == "m" and target.itemsize == array.dtype.itemsize else array
     return array
+
+
+def _periods(array, numpy_type: str):
+    """int64 ordinals (nullable: NaN / NA) -> ``period[F]`` as pandas metadata names it; anything
+    that is not whole int64 ordinals, or a frequency pandas does not know, stays as it is."""
+    try:
+        dtype = pd.PeriodDtype(numpy_type[len("period["):-1])
+        ints = pd.array(array, dtype="Int64")
+    except (TypeError, ValueError, OverflowError):
+        return array
+    ordinals = ints.to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).min)
+    return pd.PeriodIndex.from_ordinals(ordinals, freq=dtype.freq).array
 
 
 def _string_storage(array):

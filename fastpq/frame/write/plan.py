@@ -29,6 +29,7 @@ from ...format.schema import Schema
 from .. import pandas_meta
 from .arrow_schema import arrow_schema
 from .convert import field_type_of, leaf_data
+from .extension_types import extension_field_type, is_extension_dtype, storage_series
 from .infer import parse_object_encoding
 from .options import column_option
 from .types import FieldType, leaf_types, schema_elements, sort_order
@@ -165,7 +166,7 @@ def index_levels(index: pd.Index) -> list:
 
 def _plan_column(s, label, name, level, object_encoding, times, nullable) -> PlannedColumn:
     requested = parse_object_encoding(column_option(object_encoding, label, name, "infer"), name)
-    ft = field_type_of(s, name, requested, times)
+    ft = extension_field_type(s.dtype) if is_extension_dtype(s.dtype) else field_type_of(s, name, requested, times)
     forced = column_option(nullable, label, name) if isinstance(nullable, dict) else (
         True if isinstance(nullable, (list, tuple)) and (label in nullable or name in nullable) else None)
     if forced is not None:
@@ -179,7 +180,7 @@ def column_leaves(col: PlannedColumn, s: pd.Series) -> list:
     from ...column.write.values import check_storage
 
     try:
-        leaves = leaf_data(s, col.ft, col.field_name)
+        leaves = leaf_data(storage_series(s) if is_extension_dtype(s.dtype) else s, col.ft, col.field_name)
     except (TypeError, ValueError, OverflowError) as exc:
         if isinstance(exc, ParquetError):
             raise
@@ -228,6 +229,8 @@ def _pandas_types(col: PlannedColumn):
             dtype.categories is not None else col.num_categories
         return "categorical", f"int{ft.bits}", {"num_categories": count, "ordered": ft.ordered}
     numpy_type = pandas_meta.numpy_type_of(dtype) if dtype is not None else "object"
+    if ft.extension:
+        return "object", numpy_type, None          # what pyarrow writes for extension types
     meta = None
     if ft.kind in ("timestamp", "int96") and ft.tz:
         meta = {"timezone": ft.tz}
