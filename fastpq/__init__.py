@@ -49,6 +49,11 @@ def __getattr__(name):
         return read_parquet
     raise AttributeError(f"module 'fastpq' has no attribute {name!r}")
 
+
+def __dir__():
+    # the lazily imported names too (tab completion, help(), inspect)
+    return sorted(set(globals()) | set(__all__))
+
 __all__ = [
     "read_parquet",
     "ParquetFile",

@@ -16,6 +16,7 @@ import os
 from ..file.reader import ParquetFile
 from ..frame.read.dtypes import NO_DEFAULT, check_dtype_backend
 from ..format.source import Source
+from .paths import check_filesystem, expand_user
 
 _ACCEPTED = {"engine", "filesystem", "row_groups", "coerce_int96_timestamp_unit", "to_pandas_kwargs",
              "filter_level", "partitioning", "progress"}
@@ -59,6 +60,9 @@ def read_parquet(path, columns=None, filters=None, index=None, categories=None, 
         dtype_backend = None
     else:
         check_dtype_backend(dtype_backend)
+    path = [expand_user(p) for p in path] if isinstance(path, (list, tuple)) else expand_user(path)
+    if kwargs.get("filesystem") is not None:
+        kwargs["filesystem"] = check_filesystem(kwargs["filesystem"])
     options = dict(index=index, categories=categories, dtype_backend=dtype_backend, use_threads=use_threads,
                    verify_checksums=verify_checksums,
                    coerce_int96_timestamp_unit=kwargs.get("coerce_int96_timestamp_unit"))

@@ -13,12 +13,20 @@ from ..errors import UnsupportedFeatureError
 import os
 from dataclasses import replace
 
+from ..format.keyvalue import custom_metadata_items
+from .paths import check_filesystem, check_parent_directory, expand_user, is_local_filesystem
+
+# pandas' spelling -> fastpq's (DataFrame.to_parquet / pyarrow.parquet.write_table names)
+_PANDAS_NAMES = {"index": "write_index", "partition_cols": "partition_on", "row_group_size": "row_group_offsets"}
+_DEFAULTS = {"write_index": None, "partition_on": None, "row_group_offsets": None}
+
 
 def write(path, df, compression="snappy", row_group_offsets=None, write_index=None, stats="auto",
           dictionary="auto", data_page_version=1, page_size=1 << 20, times="int64",
           object_encoding="infer", custom_metadata=None, column_encoding=None, page_index=False,
           page_checksum=False, sorting_columns=None, overwrite=True, storage_options=None,
-          partition_on=None, file_scheme="simple", append=False, nullable=None) -> None:
+          partition_on=None, file_scheme="simple", append=False, nullable=None, filesystem=None,
+          **pandas_names) -> None:
     """Write the DataFrame ``df`` to a Parquet file or a hive-partitioned dataset.
 
     compression: a codec name ('snappy', 'zstd', 'gzip', 'brotli', 'lz4', None), a
@@ -59,10 +67,26 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
         ``df``; ``row_group_offsets`` must then be an int (rows per row group);
         ``overwrite=False`` refuses to replace a non-empty directory. ``append=True`` on
         an existing directory appends to it as a dataset whatever ``file_scheme`` says.
+    filesystem: an fsspec filesystem ``path`` is on (see fastpq.api.paths); a local path's
+        leading ``~`` is expanded.
+    pandas' names are accepted too (``DataFrame.to_parquet``'s): ``index`` (= write_index),
+        ``partition_cols`` (= partition_on with file_scheme='hive'), ``row_group_size``
+        (= row_group_offsets as rows per row group), ``engine`` (ignored). Giving both
+        spellings of one option raises ValueError.
     """
     from ..file.options import WriteOptions
 
-    options = WriteOptions.from_call(locals())
+    call = _pandas_spellings(dict(locals()), pandas_names)
+    path, partition_on, file_scheme = call["path"], call["partition_on"], call["file_scheme"]
+    row_group_offsets, write_index = call["row_group_offsets"], call["write_index"]
+    filesystem = check_filesystem(filesystem)
+    if filesystem is not None and is_local_filesystem(filesystem):
+        filesystem = None                     # a local path: written crash-safely like any other
+    path = expand_user(path)
+    custom_metadata = call["custom_metadata"] = custom_metadata_items(custom_metadata) or None
+    options = WriteOptions.from_call(dict(call, path=path))
+    if filesystem is not None:
+        return _write_on_filesystem(filesystem, path, df, options)
     if file_scheme == "simple" and append and _is_dataset_root(path, storage_options):
         file_scheme = "hive"                  # appending to a dataset: its layout decides
     if file_scheme == "simple":
@@ -70,6 +94,7 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
             raise ValueError("partition_on needs file_scheme='hive'")
         if append:
             return _append_file(path, df, options)
+        check_parent_directory(path)
         from ..file.writer import write_file
 
         return write_file(path, df, options)
@@ -82,6 +107,88 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
                          data_page_version=data_page_version, page_size=page_size, custom_metadata=custom_metadata,
                          column_encoding=column_encoding, page_index=page_index, page_checksum=page_checksum,
                          sorting_columns=sorting_columns)
+
+
+def _pandas_spellings(call: dict, pandas_names: dict) -> dict:
+    """``call`` (write's arguments) with pandas' spellings of options moved to fastpq's."""
+    call.pop("pandas_names", None)
+    for name, value in pandas_names.items():
+        if name == "engine":
+            continue                          # fastpq is the engine
+        target = _PANDAS_NAMES.get(name)
+        if target is None:
+            raise TypeError(f"write() got an unexpected keyword argument {name!r}")
+        if value is None:
+            continue
+        if call[target] is not _DEFAULTS[target]:
+            raise ValueError(f"write(): {name}= and {target}= are two spellings of one option; give one")
+        if name == "row_group_size" and not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            raise ValueError(f"row_group_size must be a positive int (rows per row group), not {value!r}")
+        call[target] = value
+        if name == "partition_cols":
+            call["partition_on"] = [value] if isinstance(value, str) else list(value)
+            call["file_scheme"] = "hive"
+    return call
+
+
+def _write_on_filesystem(fs, path, df, options) -> None:
+    """One file or a dataset at ``path`` on the fsspec filesystem ``fs``."""
+    if options.file_scheme != "simple" or options.append:
+        from ..dataset.write import write_dataset
+
+        if options.file_scheme == "simple":
+            raise ValueError("append=True with filesystem= works on datasets (file_scheme='hive') only")
+        return write_dataset(path, df, options.partition_on, append=options.append, overwrite=options.overwrite,
+                             filesystem=fs, **_dataset_options(options))
+    from ..file.writer import write_file
+
+    path = os.fspath(path)
+    if not options.overwrite and fs.exists(path):
+        raise FileExistsError(f"{path} exists and overwrite=False")
+    target = _LazyFile(fs, path)
+    try:
+        write_file(target, df, options)
+    except BaseException:
+        target.discard()
+        raise
+    target.close()
+
+
+def _dataset_options(options) -> dict:
+    names = ("storage_options", "row_group_offsets", "write_index", "times", "object_encoding", "nullable",
+             "compression", "stats", "dictionary", "data_page_version", "page_size", "custom_metadata",
+             "column_encoding", "page_index", "page_checksum", "sorting_columns")
+    return {n: getattr(options, n) for n in names}
+
+
+class _LazyFile:
+    """A file on an fsspec filesystem, opened at the first write: a frame refused while
+    planning leaves no file behind; one that fails mid-write is removed (as for URLs)."""
+
+    def __init__(self, fs, path):
+        self.fs, self.path, self.f = fs, path, None
+
+    def write(self, data):
+        if self.f is None:
+            self.f = self.fs.open(self.path, "wb")
+        return self.f.write(data)
+
+    def flush(self):
+        if self.f is not None:
+            self.f.flush()
+
+    def close(self):
+        if self.f is not None:
+            self.f.close()
+
+    def discard(self):
+        if self.f is None:
+            return
+        try:
+            self.f.close()
+            self.fs.rm(self.path)
+        except Exception:  # noqa: BLE001 - cleaning up after the write's own error
+            pass
 
 
 def _append_file(path, df, options) -> None:

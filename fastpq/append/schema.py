@@ -176,17 +176,16 @@ def updated_key_value(fmd, plan, df, custom_metadata=None) -> list:
     RangeIndex extended and categorical entries merged, custom keys updated, and
     ARROW:schema (which embeds the pandas metadata) re-serialised. Other keys stay."""
     from .._thrift import KeyValue
+    from ..format.keyvalue import custom_metadata_items
     from ..frame.write.arrow_schema import arrow_schema
 
     kv = {item.key: item.value for item in fmd.key_value_metadata or []}
     if kv.get("pandas"):
         kv["pandas"] = _updated_pandas(kv["pandas"], plan, df)
-    for key, value in (custom_metadata or {}).items():
-        kv[str(key)] = value if isinstance(value, str) else (
-            value.decode("utf-8") if isinstance(value, bytes) else str(value))
+    kv.update(custom_metadata_items(custom_metadata))   # str/bytes only (fastpq.format.keyvalue)
     categorical = any(c.ft.kind == "category" for c in plan.columns)
     if "ARROW:schema" in kv and (kv.get("pandas") or categorical):
-        embedded = {k: v for k, v in kv.items() if k != "ARROW:schema"}
+        embedded = {k: v for k, v in kv.items() if k != "ARROW:schema" and isinstance(v, str)}
         kv["ARROW:schema"] = arrow_schema([(c.field_name, c.ft) for c in plan.columns], embedded)
         kv["ARROW:schema"] = kv.pop("ARROW:schema")          # last, as writers put it
     return [KeyValue(key=k, value=v) for k, v in kv.items()]

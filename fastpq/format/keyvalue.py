@@ -84,3 +84,42 @@ def _column_problem(c) -> str | None:
     if isinstance(md, dict) and not _optional_str(md.get("timezone")):
         return "a columns entry's timezone is not a string"
     return None
+
+
+# ---------------------------------------------------------------- custom metadata (writing)
+
+RESERVED_KEYS = ("pandas", "ARROW:schema")
+RESERVED_PREFIX = "fastpq:"
+
+
+def custom_metadata_items(custom) -> dict:
+    """``custom_metadata`` as the key -> value pairs to store, checked before anything is written.
+
+    Keys and values may be ``str`` or ``bytes``. A key is stored as its text (``b'k'`` is the
+    key ``'k'``; a bytes key must be UTF-8). A value is stored as its bytes: a ``str`` value
+    as UTF-8, a ``bytes`` value as it is, UTF-8 or not. Anything else is a TypeError; the
+    keys the writer owns ('pandas', 'ARROW:schema', 'fastpq:...') are a ValueError.
+    """
+    if custom is None:
+        return {}
+    if not isinstance(custom, dict):
+        raise TypeError(f"custom_metadata must be a dict of str/bytes -> str/bytes, not {type(custom).__name__}")
+    out = {}
+    for key, value in custom.items():
+        if isinstance(key, (bytes, bytearray)):
+            try:
+                key = bytes(key).decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValueError(f"custom_metadata key {bytes(key)!r} is not UTF-8 text") from None
+        if not isinstance(key, str):
+            raise TypeError(f"custom_metadata key {key!r}: keys must be str or bytes, not {type(key).__name__}")
+        if key in RESERVED_KEYS or key.startswith(RESERVED_PREFIX):
+            raise ValueError(f"custom_metadata key {key!r} is written by fastpq itself; choose another key")
+        if isinstance(value, (bytearray, memoryview)):
+            value = bytes(value)
+        if not isinstance(value, (str, bytes)):
+            raise TypeError(f"custom_metadata[{key!r}]: values must be str or bytes, not {type(value).__name__}")
+        if key in out:
+            raise ValueError(f"custom_metadata has the key {key!r} twice (as str and as bytes)")
+        out[key] = value
+    return out

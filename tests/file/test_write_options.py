@@ -327,7 +327,7 @@ def test_page_checksums(version, tmp_path):
 def test_custom_metadata_sorting_columns_created_by(tmp_path):
     df = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]})
     path = tmp_path / "f.parquet"
-    fastpq.write(path, df, custom_metadata={"origin": "test", "n": 3}, sorting_columns=["a", ("b", "descending")])
+    fastpq.write(path, df, custom_metadata={"origin": "test", "n": "3"}, sorting_columns=["a", ("b", "descending")])
     md = pq.ParquetFile(path).metadata
     assert md.metadata[b"origin"] == b"test" and md.metadata[b"n"] == b"3"
     assert md.created_by == "fastpq version 0.1.0"

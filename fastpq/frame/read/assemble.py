@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ...format.keyvalue import pandas_metadata_problem
+from .labels import column_index
 
 
 NULLABLE_NUMPY_TYPES = frozenset({"Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
@@ -105,6 +106,10 @@ def parse_pandas_metadata(text: str | None) -> PandasMeta:
 def apply_column_dtype(array, field: str, meta: PandasMeta, dtype_backend=None):
     """Restore a pandas dtype that the Parquet type alone does not say (nullable ints, tz, ...)."""
     numpy_type = meta.numpy_type(field)
+    if isinstance(getattr(array, "dtype", None), pd.StringDtype) and dtype_backend != "pyarrow":
+        return _string_storage(array)
+    if (numpy_type or "").startswith("period[") and dtype_backend != "pyarrow":
+        return _periods(array, numpy_type)
     if numpy_type and dtype_backend is None and isinstance(array, np.ndarray):
         if numpy_type in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
                           "Float32", "Float64", "boolean"):
@@ -116,6 +121,25 @@ def apply_column_dtype(array, field: str, meta: PandasMeta, dtype_backend=None):
             return array
         return array.view(target) if target.kind == "m" and target.itemsize == array.dtype.itemsize else array
     return array
+
+
+def _periods(array, numpy_type: str):
+    """int64 ordinals (nullable: NaN / NA) -> ``period[F]`` as pandas metadata names it; anything
+    that is not whole int64 ordinals, or a frequency pandas does not know, stays as it is."""
+    try:
+        dtype = pd.PeriodDtype(numpy_type[len("period["):-1])
+        ints = pd.array(array, dtype="Int64")
+    except (TypeError, ValueError, OverflowError):
+        return array
+    ordinals = ints.to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).min)
+    return pd.PeriodIndex.from_ordinals(ordinals, freq=dtype.freq).array
+
+
+def _string_storage(array):
+    """String arrays (``str`` and nullable ``string``) in the storage ``pd.options.mode.string_storage``
+    names (pandas.read_parquet's rule): 'python' makes them object-backed."""
+    target = pd.StringDtype(na_value=array.dtype.na_value)
+    return array if array.dtype == target else array.astype(target)
 
 
 def build_frame(arrays: dict, names: list, meta: PandasMeta, index_fields: list, n_rows: int,
@@ -131,10 +155,8 @@ def build_frame(arrays: dict, names: list, meta: PandasMeta, index_fields: list,
     for field in names:
         labels.append(meta.original_name(field))
         data[len(data)] = _keep_dtype(arrays[field])
-    df = pd.DataFrame(data, copy=False) if data else pd.DataFrame(index=pd.RangeIndex(n_rows),
-                                                                   columns=pd.Index([], dtype=object))
-    if data:
-        df.columns = _column_index(labels, meta)
+    df = pd.DataFrame(data, copy=False) if data else pd.DataFrame(index=pd.RangeIndex(n_rows))
+    df.columns = column_index(labels, meta.column_indexes)
     if index_fields:
         idx_arrays = [arrays[f] for f in index_fields]
         idx_names = [meta.original_name(f) for f in index_fields]
@@ -151,6 +173,9 @@ def build_frame(arrays: dict, names: list, meta: PandasMeta, index_fields: list,
                 df.index = pd.RangeIndex(start, start + step * n_rows, step, name=r.get("name"))
         except (OverflowError, ValueError):  # bounds beyond int64 (the metadata is wrong): default index
             pass
+    attributes = meta.raw.get("attributes")
+    if isinstance(attributes, dict) and attributes:  # df.attrs, as written (pyarrow restores them too)
+        df.attrs = dict(attributes)
     return df
 
 
@@ -160,10 +185,3 @@ def _keep_dtype(array):
         return pd.Series(array, dtype=object, copy=False)
     return array
 
-
-def _column_index(labels: list, meta: PandasMeta):
-    levels = meta.column_indexes
-    if labels and all(isinstance(x, tuple) and len(x) == len(levels) for x in labels) and len(levels) > 1:
-        return pd.MultiIndex.from_tuples(labels, names=[lv.get("name") for lv in levels])
-    name = levels[0].get("name") if len(levels) == 1 and isinstance(levels[0], dict) else None
-    return pd.Index(labels, name=name)

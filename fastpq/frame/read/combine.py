@@ -112,7 +112,9 @@ def _concat_categoricals(pieces, lengths, dtypes):
     if len(cats) == 1:
         return cats[0]
     try:
-        return union_categoricals(cats, ignore_order=True)
+        out = union_categoricals(cats, ignore_order=True)
+        # ordered when every file's categorical is (pyarrow's rule); categories in first-seen order
+        return out.as_ordered() if all(c.ordered for c in cats) else out
     except TypeError:  # categories of different dtypes: plain values
         return pd.concat([pd.Series(c).astype(object) for c in cats], ignore_index=True).array
 

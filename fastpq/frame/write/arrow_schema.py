@@ -87,7 +87,7 @@ class _Builder:
         if kind == "table":
             return self.table(value)
         if kind == "str":
-            raw = value.encode("utf-8")
+            raw = value if isinstance(value, bytes) else value.encode("utf-8")
             self.align(4)
             start = len(self.buf)
             self.buf += struct.pack("<I", len(raw)) + raw + b"\x00"
@@ -172,8 +172,13 @@ def _field(name: str, ft: FieldType, ids) -> Table:
         dictionary = ("table", encoding)
         ft = values.with_nullable(ft.nullable)
     tag, type_table, children = _arrow_type(ft, ids)
+    extension = None
+    if ft.extension:  # Field.custom_metadata: Arrow's extension type keys (pandas' period, ...)
+        ext_name, ext_meta = ft.extension
+        extension = ("tables", [_t(("str", "ARROW:extension:name"), ("str", ext_name)),
+                                _t(("str", "ARROW:extension:metadata"), ("str", ext_meta))])
     return _t(("str", name), ("bool", ft.nullable), ("u8", tag), ("table", type_table), dictionary,
-              ("tables", children))
+              ("tables", children), extension)
 
 
 def arrow_schema(fields: list, metadata: dict | None = None) -> str:

@@ -19,6 +19,7 @@ import pandas as pd
 from ...errors import SchemaMismatchError
 from ..pandas_meta import column_name_to_string, range_index_entry
 from .convert import field_type_of
+from .extension_types import extension_field_type, is_extension_dtype
 from .plan import build_plan, index_levels
 from .types import compatible
 
@@ -67,7 +68,8 @@ def _check_type(col, s):
         return None
     times = "int96" if col.ft.kind == "int96" else "int64"
     try:
-        found = field_type_of(s.iloc[:0], col.field_name, None, times)
+        found = extension_field_type(s.dtype) if is_extension_dtype(s.dtype) else \
+            field_type_of(s.iloc[:0], col.field_name, None, times)
     except TypeError:
         found = None
     if found is None or not compatible(col.ft, found):

@@ -18,6 +18,7 @@ from ...format.schema import Schema, SchemaNode
 from .plan import PlannedColumn, WritePlan
 from ..pandas_meta import ColumnInfo, PandasMetadata, RangeIndexInfo
 from .types import FieldType, decimal_physical
+from .extension_types import extension_field_type
 
 
 def _unit_of(numpy_type: str | None) -> str | None:
@@ -98,6 +99,13 @@ def _group_type(node: SchemaNode, nullable: bool) -> FieldType:
     return FieldType("struct", nullable, children=tuple((c.name, _node_type(c, None)) for c in node.children))
 
 
+def _period_dtype(numpy_type: str):
+    try:
+        return pd.PeriodDtype(numpy_type[len("period["):-1])
+    except (TypeError, ValueError):
+        return None
+
+
 def plan_from_file(schema: Schema, meta: PandasMetadata | None) -> WritePlan:
     """The WritePlan that appends to a file with ``schema`` and pandas metadata ``meta``."""
     by_field = meta.by_field if meta is not None else {}
@@ -116,6 +124,9 @@ def plan_from_file(schema: Schema, meta: PandasMetadata | None) -> WritePlan:
         label = info.name if info is not None else node.name
         ft = field_type_from_node(node, info)
         dtype = _dtype_of(info)
+        if ft.kind == "int" and ft.bits == 64 and info is not None and (info.numpy_type or "").startswith("period["):
+            dtype = _period_dtype(info.numpy_type)                 # a period[F] column (extension_types)
+            ft = extension_field_type(dtype) if dtype is not None else ft
         columns.append(PlannedColumn(label, node.name, ft, index_fields.get(node.name), dtype,
                                      num_categories=info.num_categories if info is not None else None))
     labels = [c.label for c in columns if not c.is_index]

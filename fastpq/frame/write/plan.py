@@ -24,10 +24,12 @@ import pandas as pd
 from ..._thrift import KeyValue, SchemaElement
 from ...column.write.chunk import LeafSpec
 from ...errors import ParquetError, SchemaMismatchError
+from ...format.keyvalue import custom_metadata_items
 from ...format.schema import Schema
 from .. import pandas_meta
 from .arrow_schema import arrow_schema
 from .convert import field_type_of, leaf_data
+from .extension_types import extension_field_type, is_extension_dtype, storage_series
 from .infer import parse_object_encoding
 from .options import column_option
 from .types import FieldType, leaf_types, schema_elements, sort_order
@@ -70,7 +72,7 @@ class WritePlan:
         names = [c.field_name for c in self.columns]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"duplicate column names {dupes}: Parquet field names must be unique")
+            raise ValueError(f"Duplicate column names found: {dupes} (Parquet field names must be unique)")
         elements = [SchemaElement(name="schema", num_children=len(self.columns))]
         for col in self.columns:
             elements += schema_elements(col.field_name, col.ft)
@@ -103,10 +105,9 @@ class WritePlan:
 
     def key_value_metadata(self, num_rows: int, custom: dict | None = None) -> list:
         kv = {"pandas": self.pandas_metadata(num_rows).decode("utf-8")}
-        for key, value in (custom or {}).items():
-            kv[str(key)] = value if isinstance(value, str) else (
-                value.decode("utf-8") if isinstance(value, bytes) else str(value))
-        kv["ARROW:schema"] = arrow_schema([(c.field_name, c.ft) for c in self.columns], kv)
+        kv.update(custom_metadata_items(custom))     # str/bytes only; the api checks it before any write
+        text = {k: v for k, v in kv.items() if isinstance(v, str)}  # flatbuffer strings are UTF-8 only
+        kv["ARROW:schema"] = arrow_schema([(c.field_name, c.ft) for c in self.columns], text)
         return [KeyValue(key=k, value=v) for k, v in kv.items()]
 
 
@@ -127,7 +128,7 @@ def build_plan(df: pd.DataFrame, write_index=None, object_encoding="infer", time
     labels = list(df.columns)
     if len(set(map(_hashable, labels))) != len(labels):
         dupes = sorted({str(x) for x in labels if labels.count(x) > 1})
-        raise ValueError(f"duplicate column names {dupes}: cannot write them to Parquet")
+        raise ValueError(f"Duplicate column names found: {dupes} (Parquet field names must be unique)")
     columns = []
     for i, label in enumerate(labels):
         s = df.iloc[:, i]
@@ -165,7 +166,7 @@ def index_levels(index: pd.Index) -> list:
 
 def _plan_column(s, label, name, level, object_encoding, times, nullable) -> PlannedColumn:
     requested = parse_object_encoding(column_option(object_encoding, label, name, "infer"), name)
-    ft = field_type_of(s, name, requested, times)
+    ft = extension_field_type(s.dtype) if is_extension_dtype(s.dtype) else field_type_of(s, name, requested, times)
     forced = column_option(nullable, label, name) if isinstance(nullable, dict) else (
         True if isinstance(nullable, (list, tuple)) and (label in nullable or name in nullable) else None)
     if forced is not None:
@@ -179,7 +180,7 @@ def column_leaves(col: PlannedColumn, s: pd.Series) -> list:
     from ...column.write.values import check_storage
 
     try:
-        leaves = leaf_data(s, col.ft, col.field_name)
+        leaves = leaf_data(storage_series(s) if is_extension_dtype(s.dtype) else s, col.ft, col.field_name)
     except (TypeError, ValueError, OverflowError) as exc:
         if isinstance(exc, ParquetError):
             raise
@@ -228,6 +229,8 @@ def _pandas_types(col: PlannedColumn):
             dtype.categories is not None else col.num_categories
         return "categorical", f"int{ft.bits}", {"num_categories": count, "ordered": ft.ordered}
     numpy_type = pandas_meta.numpy_type_of(dtype) if dtype is not None else "object"
+    if ft.extension:
+        return "object", numpy_type, None          # what pyarrow writes for extension types
     meta = None
     if ft.kind in ("timestamp", "int96") and ft.tz:
         meta = {"timezone": ft.tz}

@@ -87,6 +87,7 @@ class FieldType:
     large: bool = False            # str / bytes: Arrow large_string (pandas' pyarrow storage)
     width: int | None = None       # fixed_bytes, decimal stored as FIXED_LEN_BYTE_ARRAY: its length
     physical: int | None = None    # decimal: the stored physical Type (None: by precision)
+    extension: tuple = ()          # (name, metadata): an Arrow extension type over this storage
 
     def with_nullable(self, nullable: bool) -> "FieldType":
         return replace(self, nullable=nullable)
@@ -279,7 +280,7 @@ def compatible(planned: FieldType, found: FieldType, nested: bool = False) -> bo
     times up to UTC adjustment. The values are still converted exactly (``write_exact``)."""
     if planned.kind == "category" and found.kind == "category":
         return compatible(planned.children[0][1], found.children[0][1])
-    if planned.kind != found.kind:
+    if planned.kind != found.kind or planned.extension != found.extension:  # period[D] is not period[M]
         return False
     if planned.kind in ("str", "bytes"):
         return True
