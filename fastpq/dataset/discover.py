@@ -31,7 +31,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from ..errors import DiscoveryError
-from ..format.source import remote_identity
+from ..format.source import remote_identity, split_url, strip_file_scheme
 
 HIDDEN_PREFIXES = (".", "_")
 NOT_PARQUET_SUFFIXES = (".crc", ".json", ".txt", ".csv", ".md", ".log", ".tmp", ".swp", ".inprogress",
@@ -80,12 +80,10 @@ def resolve(path_or_paths, filesystem=None, storage_options=None):
             return None, [os.path.abspath(p) for p in paths]
         return fs, paths
     first = items[0]
-    if "://" in first and not first.startswith("file://"):
-        import fsspec
-
-        fs, _ = fsspec.core.url_to_fs(first, **(storage_options or {}))
+    fs, _ = split_url(first, storage_options)
+    if fs is not None:
         return fs, [fs._strip_protocol(p) for p in items]
-    return None, [p[len("file://"):] if p.startswith("file://") else p for p in items]
+    return None, [strip_file_scheme(p) for p in items]
 
 
 def _is_local_fs(fs) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import posixpath
 
+from ..format.source import strip_file_scheme
 from .journal import recover
 from .metadata import collect, write_metadata
 from .paths import check_path
@@ -58,7 +59,7 @@ def _common_folder(paths: list) -> str:
 
 def _relative(store: Store, path: str) -> str:
     if store.local:
-        path = path[len("file://"):] if path.startswith("file://") else path
+        path = strip_file_scheme(path)
         rel = os.path.relpath(os.path.abspath(path), store.root).replace(os.sep, "/")
     else:
         inner = store.fs._strip_protocol(path)

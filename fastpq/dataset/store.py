@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 from ..file import localfs
 from ..file.target import fsync_dir
-from ..format.source import open_regular
+from ..format.source import open_regular, split_url, strip_file_scheme
 from .paths import check_new_name, check_path, name_limits
 
 METADATA = "_metadata"
@@ -44,10 +44,8 @@ class Store:
         self.fs, self.local = filesystem, True
         root = os.fspath(root)
         self.url = root
-        if filesystem is None and "://" in root and not root.startswith("file://"):
-            import fsspec
-
-            self.fs, root = fsspec.core.url_to_fs(root, **(storage_options or {}))
+        if filesystem is None:
+            self.fs, root = split_url(root, storage_options)
         if self.fs is not None:
             protocols = self.fs.protocol if isinstance(self.fs.protocol, (tuple, list)) else (self.fs.protocol,)
             self.local = "file" in protocols
@@ -56,7 +54,7 @@ class Store:
                 root = self.fs._strip_protocol(root)
         if self.local:
             self.fs = None
-            root = os.path.abspath(root[len("file://"):] if root.startswith("file://") else root)
+            root = os.path.abspath(strip_file_scheme(root))
         self.root = root.rstrip("/") if not self.local else root
         self._real_root = None
 
