@@ -101,6 +101,7 @@ import os
 import struct
 import time
 import zlib
+from contextlib import contextmanager
 
 from ..errors import CorruptFileError, UnsupportedFeatureError
 from ..file import localfs
@@ -275,6 +276,24 @@ def repair_file(path) -> str:
     finally:
         os.close(fd)
     return f"{done}; {note}" if note else done
+
+
+@contextmanager
+def locked_file(path, storage_options=None, verb: str = "edit"):
+    """The local file ``path`` opened read-write, locked against appenders and readers' repairs,
+    with any interrupted append recovered first: yields (path, fd, f). What ``fastpq.compact`` and
+    the footer edits (``fastpq.append.edit``) do under the append's lock."""
+    try:
+        path = local_path(path, storage_options)
+    except UnsupportedFeatureError as exc:
+        raise UnsupportedFeatureError(f"cannot {verb} {path!r} in place: {exc}") from None
+    fd = _lock_current(os.open(path, os.O_RDWR), path)
+    try:
+        with open(fd, "rb", buffering=0, closefd=False) as f:
+            _recover(fd, f, path)
+            yield path, fd, f
+    finally:
+        os.close(fd)
 
 
 # ---------------------------------------------------------------- appending

@@ -35,13 +35,10 @@ Rules chosen (docs/files.md, "Compacting"):
 """
 from __future__ import annotations
 
-import os
-
 from ..errors import UnsupportedFeatureError
 from ..file.options import WriteOptions
 from ..file.reader import ParquetFile
 from ..file.rowgroup import ROW_GROUP_SIZE, file_metadata, write_page_indexes
-from ..file.target import local_path
 from ..file.writer import ParquetWriter
 from ..format.compression import codec_name
 from ..format.footer import footer_bytes
@@ -55,18 +52,9 @@ def compact_file(path, row_group_size=None, storage_options=None) -> None:
     size = ROW_GROUP_SIZE if row_group_size is None else row_group_size
     if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
         raise ValueError(f"row_group_size must be a positive int, not {row_group_size!r}")
-    try:
-        path = local_path(path, storage_options)
-    except UnsupportedFeatureError as exc:
-        raise UnsupportedFeatureError(f"cannot compact {path!r} in place: {exc}") from None
-    fd = appender._lock_current(os.open(path, os.O_RDWR), path)
-    try:
-        with open(fd, "rb", buffering=0, closefd=False) as f:
-            appender._recover(fd, f, path)
+    with appender.locked_file(path, storage_options, "compact") as (path, _fd, _f):
         with ParquetFile(path) as pf:
             _rewrite(pf, path, size)
-    finally:
-        os.close(fd)
 
 
 def _rewrite(pf: ParquetFile, path: str, size: int) -> None:

@@ -44,7 +44,6 @@ import zlib
 
 from ..errors import FileChangedError, UnsupportedFeatureError
 from ..file.journal import Journal, journal_path
-from ..file.target import local_path
 from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
 from . import appender
 
@@ -238,25 +237,16 @@ def _shortened_range_index(raw: str, removed: int) -> str:
 def edit_footer(path, edit, storage_options=None) -> None:
     """Lock the local file ``path``, recover it, and replace its footer by the one
     ``edit(FileMetaData)`` makes of it (module docstring); nothing when it returns False."""
-    try:
-        path = local_path(path, storage_options)
-    except UnsupportedFeatureError as exc:
-        raise UnsupportedFeatureError(f"cannot edit {path!r} in place: {exc}") from None
-    fd = appender._lock_current(os.open(path, os.O_RDWR), path)
-    try:
-        with open(fd, "rb", buffering=0, closefd=False) as f:
-            appender._recover(fd, f, path)
-            size = os.fstat(fd).st_size
-            footer = read_footer_bytes(f, size, path)
-            fmd = parse_file_metadata(footer, path)
-            if not edit(fmd):
-                return
-            old_tail = footer + struct.pack("<I", len(footer)) + MAGIC
-            new_tail = footer_bytes(fmd)
-            if new_tail != old_tail:
-                _replace_tail(fd, f, path, size - len(old_tail), old_tail, new_tail)
-    finally:
-        os.close(fd)
+    with appender.locked_file(path, storage_options, "edit") as (path, fd, f):
+        size = os.fstat(fd).st_size
+        footer = read_footer_bytes(f, size, path)
+        fmd = parse_file_metadata(footer, path)
+        if not edit(fmd):
+            return
+        old_tail = footer + struct.pack("<I", len(footer)) + MAGIC
+        new_tail = footer_bytes(fmd)
+        if new_tail != old_tail:
+            _replace_tail(fd, f, path, size - len(old_tail), old_tail, new_tail)
 
 
 def _replace_tail(fd: int, f, path: str, data_end: int, old_tail: bytes, new_tail: bytes) -> None:

@@ -20,6 +20,7 @@ from fastpq.kernels.levels import (
     nested_encode_levels, validity_from_def_levels,
 )
 from fastpq.kernels.rle import (read_length_prefix, rle_hybrid_decode, rle_hybrid_encode)
+from tests.kernels.test_varint import ref_uleb as uleb  # the spec-written ULEB128 reference
 
 SETTINGS = settings(deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 
@@ -312,15 +313,6 @@ def test_encode_bad_inputs():
 # ----------------------------------------------------------------------------------
 # flat columns
 # ----------------------------------------------------------------------------------
-def uleb(v):
-    out = bytearray()
-    while True:
-        b, v = v & 0x7F, v >> 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
-
-
 def hybrid_from_runs(runs, w):
     """("rle", value, n) / ("packed", values) runs -> hybrid bytes (spec grammar)."""
     out = bytearray()

@@ -21,6 +21,7 @@ from fastpq.kernels.rle import (
     rle_bool_encode, rle_hybrid_decode, rle_hybrid_encode, rle_hybrid_encode_into,
     rle_hybrid_max_size,
 )
+from tests.kernels.test_varint import ref_uleb as uleb  # the spec-written ULEB128 reference
 
 SETTINGS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 STATUSES = {status.TRUNCATED, status.BAD_BIT_WIDTH, status.BAD_HEADER, status.BAD_VALUE,
@@ -52,15 +53,6 @@ def ref_pack_msb(values, w):
 def ref_unpack_msb(data, w, n):
     bit = lambda k: (data[k // 8] >> (7 - k % 8)) & 1  # noqa: E731
     return [sum(bit(i * w + b) << (w - 1 - b) for b in range(w)) for i in range(n)]
-
-
-def uleb(v):
-    out = bytearray()
-    while True:
-        b, v = v & 0x7F, v >> 7
-        out.append(b | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
 
 
 def ref_hybrid(runs, w):
