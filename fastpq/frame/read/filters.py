@@ -31,7 +31,8 @@ trust rules of fastpq.format.statistics plus: bounds of strings that are not
 flagged exact are only bounds (no pruning on ``!=`` / ``not in``); a bound
 holding a replacement character (a truncation inside a UTF-8 sequence) is
 ignored; floats may hold NaN unless ``nan_count`` says 0; a missing null count
-means nulls may be present.
+means nulls may be present. Floats of every width compare in float64 (bounds
+decoded exactly, keys as given), as rows do (fastpq.frame.read.rows).
 """
 from __future__ import annotations
 
