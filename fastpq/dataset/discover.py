@@ -20,7 +20,11 @@ that leads back to a directory above it (a loop) raises ``DiscoveryError``
 instead of being followed, and so do a data file that is a link to nothing and
 a subdirectory that cannot be listed. Errors about the path given (a missing
 root: ``FileNotFoundError``, as pandas expects; a root that cannot be read)
-are raised as they are.
+are raised as they are. A directory holding no data file (empty, or only
+skipped files such as ``.csv``) raises the built-in ``FileNotFoundError`` "no
+Parquet files found in ..." (as a glob matching nothing does), unless it holds
+``_metadata`` or ``_common_metadata``: an explicitly empty dataset, read as
+zero rows with that schema.
 """
 from __future__ import annotations
 
@@ -167,15 +171,21 @@ def _directory(fs, root: str, use_metadata: bool) -> Listing:
         meta = _join(fs, root, METADATA)
         if _info(fs, meta) is not None:
             return Listing(fs, root, "metadata", metadata_path=meta, common_metadata_path=_sibling(fs, root))
-    files = []
+    files, skipped = [], 0
     for rel, size, identity in walk(fs, root):
-        if is_data_file(rel):
-            path = _join(fs, root, rel)
-            files.append(FileEntry(path, path if fs is None else fs.unstrip_protocol(path), size, rel.split("/")[:-1],
-                                   identity))
+        if not is_data_file(rel):
+            skipped += 1
+            continue
+        path = _join(fs, root, rel)
+        files.append(FileEntry(path, path if fs is None else fs.unstrip_protocol(path), size, rel.split("/")[:-1],
+                               identity))
     common = _join(fs, root, COMMON_METADATA)
-    return Listing(fs, root, "directory", files,
-                   common_metadata_path=common if _info(fs, common) is not None else None)
+    common = common if _info(fs, common) is not None else None
+    if not files and common is None:
+        raise FileNotFoundError(errno.ENOENT, f"no Parquet files found in {_display(fs, root)} ({skipped} file(s) "
+                                "skipped: hidden, or named as another format such as .csv)" if skipped else
+                                f"no Parquet files found in {_display(fs, root)} (an empty directory)")
+    return Listing(fs, root, "directory", files, common_metadata_path=common)
 
 
 def walk(fs, root: str) -> list:

@@ -241,7 +241,7 @@ class ParquetDataset:
         part_groups = self._bind_partitions(dnf)
         keep = [i for i in range(len(self._files)) if self._partitions_may_match(part_groups, i)]
         fields = self._fields(keep if keep else [0] if self._files else [])
-        data, parts, order = self._select(columns, fields)
+        data, parts, order = self._select(columns, fields, index)
         bound = self._bind_all(dnf, fields)
         plan = _Plan(fields, data, parts, order, F.columns_of(dnf), filter_level=filter_level,
                      no_files=not keep)
@@ -261,10 +261,13 @@ class ParquetDataset:
             return True
         return any(all(F.const_match(b, self.partitioning.value(i, b.column)) for b in g) for g in part_groups)
 
-    def _select(self, columns, fields) -> tuple:
+    def _select(self, columns, fields, index=None) -> tuple:
+        """(data fields, partition keys, output order) for ``columns``; all columns (None) leaves
+        out the stored index columns and those ``index`` names (read as the index only)."""
         parts = self.partitioning.names
         if columns is None:
-            data = [n for n, f in fields.items() if not f.index]
+            named = [] if index is None or index is False else [index] if isinstance(index, (str, int)) else index
+            data = [n for n, f in fields.items() if not f.index and n not in named and f.label not in named]
             return data, list(parts), data + list(parts)
         if isinstance(columns, str):
             columns = [columns]
@@ -329,6 +332,7 @@ class ParquetDataset:
         selections = {}
         if groups is not None and plan.filter_level in ("row", "page") and rgs:
             selections = page_read.page_selections(pf, rgs, groups, fields, plan.data, index)
+            rgs = [k for k in rgs if k not in selections or selections[k][0]]  # every page pruned: nothing to read
         row_groups_filter = groups if plan.filter_level == "row" else None
         counts = pf.metadata.row_groups.num_rows
         if split_row_groups:
@@ -505,9 +509,11 @@ class ParquetDataset:
         from ..file.read import read_file, select_fields
 
         i = next((k for k, pf in enumerate(self._pfs) if pf is not None), None)
-        if i is None:
+        common = self._common_metadata() if i is None else None
+        if i is None and common is None:
             return _Part({}, 0, 0)
-        pf = self._pfs[i]
+        pf = self._pfs[i] if common is None else common[1]  # no data file: the declared schema's dtypes
+        i = 0 if i is None else i
         present = [n for n in plan.data if n in pf.schema.names]
         index = options.get("index")
         names, index_fields = select_fields(pf, PandasMeta(pf.pandas_metadata), present, index)

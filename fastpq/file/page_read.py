@@ -58,7 +58,7 @@ def page_selections(pf, rgs, groups, fields, data, index) -> dict:
 def read_pages(pf, k, ranges, pages, names, index_fields, groups, options, meta):
     """Row group ``k`` read column by column over the pages that hold the candidate rows
     (fastpq.file.page_filter): filtered columns first, the others only where rows matched."""
-    rows = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in ranges])
+    rows = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in ranges] or [np.zeros(0, np.int64)])
     values = {}
     if groups:
         for name in dict.fromkeys(b.column for g in groups for b in g):

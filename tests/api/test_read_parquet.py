@@ -66,8 +66,10 @@ def test_invalid_dtype_backend():
 
 
 def test_directory_reads_as_a_dataset(tmp_path):
-    """Directories are datasets (tests/dataset); an empty one reads as pandas reads it."""
-    pd.testing.assert_frame_equal(fastpq.read_parquet(tmp_path), pd.read_parquet(tmp_path))
+    """Directories are datasets (tests/dataset); an empty one raises (pandas returns an empty
+    frame; issue 15.20, docs/datasets.md)."""
+    with pytest.raises(FileNotFoundError, match="no Parquet files found"):
+        fastpq.read_parquet(tmp_path)
 
 
 def test_filters_apply_to_one_file():

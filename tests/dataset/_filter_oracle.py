@@ -13,6 +13,7 @@ UTC = dt.timezone.utc
 DOMAINS = {
     "i": [-3, 0, 1, 2, 5, 7, 100],
     "f": [-1.5, -0.0, 0.0, 0.5, 2.5, float("nan"), 1e300],
+    "f4": [-0.0, 0.1, 0.5, 0.3, float("nan"), float("inf")],   # stored as float32: 0.1 is not 0.1
     "s": ["", "a", "b", "bb", "c", "é", "zz"],
     "b": [True, False],
     "ts": [dt.datetime(1999, 12, 31, 23, 59, 59), dt.datetime(2000, 1, 1), dt.datetime(2000, 1, 1, 0, 0, 0, 1),
@@ -23,17 +24,19 @@ DOMAINS = {
     "dec": [Decimal("-1.25"), Decimal("0.00"), Decimal("1.50"), Decimal("99.99")],
     "cat": ["lo", "mid", "hi"],
 }
-TYPES = {"i": pa.int64(), "f": pa.float64(), "s": pa.string(), "b": pa.bool_(), "ts": pa.timestamp("us"),
+TYPES = {"i": pa.int64(), "f": pa.float64(), "f4": pa.float32(), "s": pa.string(), "b": pa.bool_(), "ts": pa.timestamp("us"),
          "tz": pa.timestamp("us", "UTC"), "d": pa.date32(), "dec": pa.decimal128(5, 2),
          "cat": pa.dictionary(pa.int32(), pa.string())}
 # values a filter may use beyond the stored ones (missing values, other zones, other units)
 EXTRA = {
     "i": [-100, 3, 2**40, 2.5, Decimal("1")],
     "f": [1, -1e301, float("inf")],
+    "f4": [0.10000000149011612, 1e40, 0.30000001192092896],   # float32(0.1) and float32(0.3) exactly
     "s": ["aa", "b\x00", "\U0001f600"],
     "b": [],
     "ts": [dt.datetime(1900, 1, 1), dt.date(2000, 1, 1)],
-    "tz": [dt.datetime(2000, 1, 1, 2, tzinfo=dt.timezone(dt.timedelta(hours=2)))],
+    "tz": [dt.datetime(2000, 1, 1, 2, tzinfo=dt.timezone(dt.timedelta(hours=2))), dt.date(2000, 1, 1),
+           dt.date(2020, 6, 1)],
     "d": [dt.date(1, 1, 1), dt.datetime(1999, 12, 31, 12)],
     "dec": [Decimal("1.5"), 1, 0.5],
     "cat": ["zz", "a"],
@@ -114,11 +117,12 @@ def _eq(a, b) -> bool:
 
 
 def _comparable(a, b):
-    """Dates against datetimes compare as midnight datetimes (pyarrow casts the date)."""
+    """Dates against datetimes compare as midnight datetimes, UTC midnight against zone-aware
+    ones (pyarrow casts the date so)."""
     if isinstance(a, dt.date) and not isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
         a = dt.datetime(a.year, a.month, a.day)
     if isinstance(b, dt.date) and not isinstance(b, dt.datetime) and isinstance(a, dt.datetime):
-        b = dt.datetime(b.year, b.month, b.day, tzinfo=a.tzinfo)
+        b = dt.datetime(b.year, b.month, b.day, tzinfo=None if a.tzinfo is None else dt.timezone.utc)
     return a, b
 
 
@@ -139,11 +143,13 @@ def pyarrow_can(dnf) -> bool:
         for c, op, v in g:
             if op not in PYARROW_OPS:
                 return False
-            if c == "f" and op in ("!=", "not in"):
+            if c in ("f", "f4") and op in ("!=", "not in"):
                 return False  # pyarrow prunes row groups whose min == max == value though NaN matches
             values = v if op in ("in", "not in") else [v]
             if op in ("in", "not in") and not [x for x in values if x is not None]:
                 return False  # pyarrow: "Array type doesn't match type of values set: ... vs null"
+            if op in ("in", "not in") and c == "f4":
+                return False  # pyarrow casts a value set to float32 (0.1 in [0.1]); fastpq compares in float64
             if op in ("in", "not in") and c == "f" and any(x == 0 for x in values if isinstance(x, float)):
                 return False  # pyarrow's is_in hashes bits: -0.0 does not match 0.0 (== says equal)
             for x in values:
@@ -159,7 +165,9 @@ def pyarrow_can(dnf) -> bool:
                     return False  # pyarrow: "int or Decimal object expected, got float" in a decimal value set
                 if c == "ts" and op in ("in", "not in") and not isinstance(x, dt.datetime):
                     return False  # pyarrow cannot build a timestamp value set holding a date
-                if c == "tz" and x.utcoffset() != dt.timedelta(0):
+                if c == "tz" and op in ("in", "not in") and not isinstance(x, dt.datetime):
+                    return False  # pyarrow cannot build a timestamp value set holding a date
+                if c == "tz" and isinstance(x, dt.datetime) and x.utcoffset() != dt.timedelta(0):
                     return False
                 if c == "d" and isinstance(x, dt.datetime):
                     return False

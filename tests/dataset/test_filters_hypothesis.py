@@ -79,7 +79,7 @@ def test_filters_select_exactly_the_matching_rows(table, dnf, layout):
 
 
 @SETTINGS
-@given(table=tables(n_max=200), column=st.sampled_from(["i", "f", "s", "ts", "d", "dec"]),
+@given(table=tables(n_max=200), column=st.sampled_from(["i", "f", "f4", "s", "ts", "tz", "d", "dec"]),
        layout=layouts, data=st.data())
 def test_single_predicates_on_sorted_pages(table, column, layout, data):
     """One predicate at a time on data cut into many small pages: page pruning's edge rows."""

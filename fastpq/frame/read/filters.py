@@ -18,7 +18,9 @@ scalars; not bool) for integer, float and decimal columns; bool for booleans;
 str (or UTF-8 bytes) for strings; bytes (or str) for binary; ``datetime.date``
 or naive datetimes for dates; naive datetimes / Timestamps / datetime64 / dates
 for naive timestamps; zone-aware datetimes or Timestamps of any zone for
-zone-aware timestamps (compared as instants); ``datetime.time`` for times;
+zone-aware timestamps (compared as instants), and dates for any timestamp column:
+a date is midnight, UTC midnight against a zone-aware column (pyarrow casts a date
+to a zoned timestamp so: ``date(2024, 6, 1)`` is 2024-05-31 20:00 in New York); ``datetime.time`` for times;
 timedeltas for durations. An unknown column raises ``FilterError`` (a
 ValueError).
 
@@ -29,7 +31,8 @@ trust rules of fastpq.format.statistics plus: bounds of strings that are not
 flagged exact are only bounds (no pruning on ``!=`` / ``not in``); a bound
 holding a replacement character (a truncation inside a UTF-8 sequence) is
 ignored; floats may hold NaN unless ``nan_count`` says 0; a missing null count
-means nulls may be present.
+means nulls may be present. Floats of every width compare in float64 (bounds
+decoded exactly, keys as given), as rows do (fastpq.frame.read.rows).
 """
 from __future__ import annotations
 
@@ -231,7 +234,7 @@ def _time_key(value, kind: str, pred: Predicate) -> int:
         if (aware and not aware_ok) or (not aware and not naive_ok):
             raise _bad(pred, value, kind, _wanted(kind))
         return _datetime_ns(value)
-    if isinstance(value, datetime.date) and naive_ok:
+    if isinstance(value, datetime.date) and (naive_ok or aware_ok):  # midnight (UTC for aware columns)
         return (value.toordinal() - _EPOCH_ORDINAL) * NS["D"]
     raise _bad(pred, value, kind, _wanted(kind))
 
@@ -243,7 +246,7 @@ def _bad_raise(pred, value, kind):
 def _wanted(kind: str) -> str:
     return {"date": "a datetime.date or a naive datetime",
             "timestamp": "a naive datetime, Timestamp, numpy.datetime64 or date",
-            "timestamp_tz": "a datetime or Timestamp with a time zone"}[kind]
+            "timestamp_tz": "a datetime or Timestamp with a time zone, or a date"}[kind]
 
 
 def _datetime_ns(value) -> int:

@@ -5,6 +5,8 @@ value, a null is not: pandas' NaN alone cannot tell them apart). A predicate
 is evaluated on the valid rows only; nulls then match ``is null``, ``in`` with
 None in the collection, and ``not in`` without it, and nothing else.
 Categoricals are evaluated once per category and mapped through the codes.
+Floats of every width compare in float64 (a float32 0.1 is not equal to 0.1), the
+rule statistics and the page index follow, so the layout never changes the answer.
 Dates, timestamps, times and durations are compared as integers in the
 column's own unit against the filter's nanosecond key, rounding the key the
 exact way for each operator, so no value is ever converted to a coarser or
@@ -95,6 +97,11 @@ def _numbers(s: pd.Series, kind: str) -> np.ndarray:
 
 def _numpy_op(arr: np.ndarray, b: Bound) -> np.ndarray:
     op = b.op
+    if arr.dtype.kind == "f" and arr.dtype.itemsize < 8:
+        # float16/32 compare in float64, as statistics and the page index do (and pyarrow's
+        # comparisons): numpy would otherwise round a Python float key to the column's width,
+        # so that x == 0.1 would match float32(0.1) here but not in statistics (issue 15.16)
+        arr = arr.astype(np.float64)
     if op in ("in", "not in"):
         keys = list(b.key)
         hit = np.isin(arr, np.asarray(keys, dtype=object if _mixed(keys) else None)) if keys else \
