@@ -229,7 +229,87 @@ def _make_node(el, parent: SchemaNode, i: int, path) -> SchemaNode:
         raise CorruptFileError(f"FIXED_LEN_BYTE_ARRAY column {el.name!r} has no valid type_length", path=path)
     max_def = parent.max_def + (rep != REQUIRED)
     max_rep = parent.max_rep + (rep == REPEATED)
-    return SchemaNode(el, el.name, parent.path + (el.name,), rep, max_def, max_rep, logical_of(el), parent)
+    node = SchemaNode(el, el.name, parent.path + (el.name,), rep, max_def, max_rep, logical_of(el), parent)
+    problem = annotation_problem(node.logical, None if el.num_children else el.type, el.type_length)
+    if problem:
+        raise CorruptFileError(f"annotation {_annotation_name(el, node.logical)} {problem}",
+                               path=path, column=node.path)
+    return node
+
+
+_I32, _I64, _BA, _FLBA = Type.INT32, Type.INT64, Type.BYTE_ARRAY, Type.FIXED_LEN_BYTE_ARRAY
+# Which physical type each logical kind may annotate (LogicalTypes.md); None = a group.
+_ALLOWED = {
+    "string": {_BA}, "enum": {_BA}, "json": {_BA}, "bson": {_BA}, "geometry": {_BA}, "geography": {_BA},
+    "uuid": {_FLBA}, "float16": {_FLBA}, "interval": {_FLBA}, "date": {_I32}, "timestamp": {_I64},
+    "decimal": {_I32, _I64, _BA, _FLBA}, "int": {_I32, _I64}, "list": {None}, "map": {None},
+    "variant": {None}, "time": {_I32, _I64},
+}
+_FIXED_LENGTH = {"uuid": 16, "float16": 2, "interval": 12}
+
+
+def annotation_problem(logical: Logical, ptype, type_length) -> str | None:
+    """Why ``logical`` cannot annotate a ``ptype`` column (None: a group), or None when it can.
+
+    Every reader that checks (pyarrow, duckdb, polars) refuses such a file; reading the
+    physical values through the annotation would narrow or reinterpret them silently.
+    """
+    kind = logical.kind
+    allowed = _ALLOWED.get(kind)
+    if allowed is None:  # no annotation, null (any type), file, or one this version does not know
+        return None
+    if ptype not in allowed:
+        return f"cannot annotate {_physical_name(ptype)}"
+    if kind in _FIXED_LENGTH and type_length != _FIXED_LENGTH[kind]:
+        return f"needs FIXED_LEN_BYTE_ARRAY({_FIXED_LENGTH[kind]}), not ({type_length})"
+    if kind == "int":
+        return _int_problem(logical, ptype)
+    if kind == "time" and (ptype == _I32) != (logical.unit == "ms"):
+        return f"cannot annotate {_physical_name(ptype)}"
+    if kind == "decimal":
+        return _decimal_problem(logical, ptype, type_length)
+    return None
+
+
+def _int_problem(logical: Logical, ptype) -> str | None:
+    width = logical.bit_width
+    if width not in (8, 16, 32, 64):
+        return f"has an invalid bit width {width}"
+    if (width == 64) != (ptype == _I64):
+        return f"cannot annotate {_physical_name(ptype)}"
+    return None
+
+
+def _decimal_problem(logical: Logical, ptype, type_length) -> str | None:
+    precision, scale = logical.precision, logical.scale
+    if not isinstance(precision, int) or precision < 1:
+        return f"has an invalid precision {precision}"
+    if not isinstance(scale, int) or not 0 <= scale <= precision:
+        return f"has a scale {scale} outside 0..{precision}"
+    limit = {_I32: 9, _I64: 18}.get(ptype)
+    if ptype == _FLBA:
+        limit = max_decimal_digits(type_length) if type_length else 0
+    if limit is not None and precision > limit:
+        return f"needs more digits than {_physical_name(ptype, type_length)} holds (at most {limit})"
+    return None
+
+
+def max_decimal_digits(n_bytes: int) -> int:
+    """The most decimal digits a signed ``n_bytes``-byte two's complement integer holds."""
+    return len(str(2 ** (8 * n_bytes - 1) - 1)) - 1
+
+
+def _physical_name(ptype, type_length=None) -> str:
+    if ptype is None:
+        return "a group"
+    name = TYPE_NAMES.get(ptype, str(ptype))
+    return f"{name}({type_length})" if type_length is not None and ptype == _FLBA else name
+
+
+def _annotation_name(el, logical: Logical) -> str:
+    if el.logicalType is not None and not logical.unknown:
+        return str(logical)
+    return ConvertedType._VALUES_TO_NAMES.get(el.converted_type, str(logical))
 
 
 _UNITS = {"MILLIS": "ms", "MICROS": "us", "NANOS": "ns"}
