@@ -296,6 +296,8 @@ def _decimal_problem(logical: Logical, ptype, type_length) -> str | None:
 
 def max_decimal_digits(n_bytes: int) -> int:
     """The most decimal digits a signed ``n_bytes``-byte two's complement integer holds."""
+    if n_bytes > 1024:  # more digits than any i32 precision; str() of it would be slow (or refused)
+        return 2**31
     return len(str(2 ** (8 * n_bytes - 1) - 1)) - 1
 
 
