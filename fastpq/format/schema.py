@@ -71,6 +71,7 @@ class SchemaNode:
     parent: "SchemaNode | None" = None
     children: list = field(default_factory=list)
     column_index: int = -1  # leaf position in column order, -1 for groups
+    key: str = ""  # top-level fields: the name, or for a name two fields share, one per position
 
     @property
     def is_leaf(self) -> bool:
@@ -122,6 +123,22 @@ class Schema:
         for i, leaf in enumerate(self.columns):
             leaf.column_index = i
         self._by_path = {leaf.path: leaf for leaf in self.columns}
+        counts: dict = {}
+        for node in self.root.children:
+            counts[node.name] = counts.get(node.name, 0) + 1
+        for i, node in enumerate(self.root.children):
+            node.key = node.name if counts[node.name] == 1 else f"{node.name}\x00#{i}"
+        self._by_key = {node.key: node for node in self.root.children}
+
+    @property
+    def keys(self) -> list:
+        """One key per top-level field: its name, unless another field has the same name
+        (legal in Parquet): then a key for its position, which no pandas metadata names."""
+        return [node.key for node in self.root.children]
+
+    def keys_named(self, name) -> list:
+        """The keys of the top-level fields called ``name`` (two or more for a shared name)."""
+        return [node.key for node in self.root.children if node.name == name]
 
     @property
     def fields(self) -> list:
@@ -138,6 +155,9 @@ class Schema:
         return self._by_path[key]
 
     def field(self, name: str) -> SchemaNode:
+        """The top-level field of key (or name: the first of that name) ``name``."""
+        if name in self._by_key:
+            return self._by_key[name]
         for node in self.root.children:
             if node.name == name:
                 return node
