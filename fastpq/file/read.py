@@ -68,8 +68,12 @@ def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dt
     n_out = n_rows if limit is None else min(n_rows, limit)
     if arrays_only:
         return arrays, n_out
-    return assemble.build_frame(arrays, names, meta, index_fields, n_out, from_start=rgs == list(range(len(rgs))),
+    df = assemble.build_frame(arrays, names, meta, index_fields, n_out, from_start=rgs == list(range(len(rgs))),
                                 head=limit is not None)
+    if any(pf.schema.field(k).key != pf.schema.field(k).name for k in names):  # names two fields share
+        df.columns = [pf.schema.field(k).name if pf.schema.field(k).key != pf.schema.field(k).name else label
+                      for k, label in zip(names, df.columns)]
+    return df
 
 
 class _Plan:
@@ -100,7 +104,7 @@ def _column_types(pf, wanted) -> dict:
 
 def select_fields(pf, meta, columns, index):
     """(data column fields, index fields) to read, in output order."""
-    all_names = pf.schema.names
+    all_names = pf.schema.keys
     if index is None:
         index_fields = [f for f in meta.index_columns if f in all_names]
     elif index is False:
@@ -112,8 +116,15 @@ def select_fields(pf, meta, columns, index):
     else:
         if isinstance(columns, str):
             columns = [columns]
-        names = [_field_of(pf, meta, c) for c in columns]
+        names = [key for c in columns for key in _fields_of(pf, meta, c)]
     return names, index_fields
+
+
+def _fields_of(pf, meta, column) -> list:
+    """The keys of ``column``: every field of that name when fields share it (all of them are read,
+    each from its own position, under the same label), else the one field."""
+    shared = pf.schema.keys_named(column) if isinstance(column, str) else []
+    return shared if len(shared) > 1 else [_field_of(pf, meta, column)]
 
 
 def _field_of(pf, meta, column) -> str:
@@ -221,6 +232,8 @@ def _inexact(col) -> bool:
 
 def _read_field(pf, node, plan, as_codes, pool, ctype=None, col=None, masks=None):
     meta, dtype_backend = plan.meta, plan.dtype_backend
+    if next(node.leaves(), None) is None:  # a group without leaf columns (parquet-go): all null, as pyarrow
+        return np.full(plan.n_rows if plan.limit is None else min(plan.n_rows, plan.limit), None, dtype=object)
     if not _is_flat(node):
         array = _read_nested(pf, node, plan, pool, dtype_backend)
         return array if plan.limit is None else array[:plan.limit]

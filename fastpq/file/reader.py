@@ -293,7 +293,10 @@ class ParquetFile(_RowGroupReads):
 
     @property
     def dtypes(self) -> dict:
-        """The dtype each column reads into (nulls predicted from statistics where present)."""
+        """The dtype each column reads into (nulls predicted from statistics where present).
+
+        A name that several top-level columns share (legal in Parquet) maps to a tuple of
+        their dtypes, one per column in file order."""
         from ..format.arrow_types import column_type, match_fields
         from ..frame.read.dtypes import column_dtype
 
@@ -301,12 +304,16 @@ class ParquetFile(_RowGroupReads):
         meta = self.pandas_metadata or {}
         categorical = {c.get("field_name", c.get("name")) for c in meta.get("columns", [])
                        if isinstance(c, dict) and c.get("pandas_type") == "categorical"}
+        index = set(self.index_columns)
         out = {}
-        for name in self.columns:
-            node = self.schema.field(name)
-            ctype = column_type(node, origins.get(name)) if node.is_leaf and node.max_rep == 0 else None
-            out[name] = column_dtype(node, self._may_have_nulls(name), ctype=ctype,
-                                     categorical=name in categorical or bool(ctype and ctype.dictionary))
+        for key in self.schema.keys:
+            node = self.schema.field(key)
+            if node.name in index:
+                continue
+            ctype = column_type(node, origins.get(key)) if node.is_leaf and node.max_rep == 0 else None
+            dtype = column_dtype(node, self._may_have_nulls(key), ctype=ctype,
+                                 categorical=key in categorical or bool(ctype and ctype.dictionary))
+            _put(out, node.name, dtype, key != node.name)
         return out
 
     def _may_have_nulls(self, name: str) -> bool:
@@ -326,22 +333,26 @@ class ParquetFile(_RowGroupReads):
         """{'min'|'max'|'null_count'|'distinct_count': {column path: [value per row group]}}.
 
         Values are decoded through the logical type; None where a row group has
-        no trustworthy value.
+        no trustworthy value. A path that several columns share (top-level columns of the
+        same name) maps to a tuple of their lists, one per column in file order.
         """
         from ..frame.values import python_stat_value
 
         orders = self.metadata.column_orders or []
         out = {key: {} for key in ("min", "max", "null_count", "distinct_count")}
+        shared = {leaf.path for leaf in self.schema.columns
+                  if sum(other.path == leaf.path for other in self.schema.columns) > 1}
         for leaf in self.schema.columns:
             name = ".".join(leaf.path)
             order = orders[leaf.column_index] if leaf.column_index < len(orders) else None
-            for key in out:
-                out[key][name] = []
+            values = {key: [] for key in out}
             for rg in self.metadata.row_groups:
                 chunk = _column_chunk(rg, leaf, self.path)
                 stats = chunk_statistics(chunk.meta_data.statistics, leaf, order)
                 for key in out:
-                    out[key][name].append(python_stat_value(stats[key], leaf))
+                    values[key].append(python_stat_value(stats[key], leaf))
+            for key in out:
+                _put(out[key], name, values[key], leaf.path in shared)
         return out
 
     def __repr__(self) -> str:
@@ -399,6 +410,14 @@ class ParquetFileView(_RowGroupReads):
     def __repr__(self) -> str:
         return (f"<fastpq.ParquetFile {self._pf.path!r} row groups {self._selection}: "
                 f"{self.count():,} rows, {len(self._pf.columns)} columns>")
+
+
+def _put(out: dict, name, value, shared: bool) -> None:
+    """``out[name] = value``; for a name several columns share, a tuple of their values in order."""
+    if shared:
+        out[name] = out.get(name, ()) + (value,)
+    else:
+        out[name] = value
 
 
 def _layout(rg) -> tuple:

@@ -71,6 +71,7 @@ class SchemaNode:
     parent: "SchemaNode | None" = None
     children: list = field(default_factory=list)
     column_index: int = -1  # leaf position in column order, -1 for groups
+    key: str = ""  # top-level fields: the name, or for a name two fields share, one per position
 
     @property
     def is_leaf(self) -> bool:
@@ -122,8 +123,35 @@ class Schema:
         for i, leaf in enumerate(self.columns):
             leaf.column_index = i
         self._by_path = {leaf.path: leaf for leaf in self.columns}
-        self._by_name = None    # name -> first top-level field, built on first use
+        counts: dict = {}
+        for node in self.root.children:
+            counts[node.name] = counts.get(node.name, 0) + 1
+        for i, node in enumerate(self.root.children):
+            node.key = node.name if counts[node.name] == 1 else f"{node.name}\x00#{i}"
+        self._by_key = {node.key: node for node in self.root.children}
+        self._by_name = None    # name -> first top-level field of that name, built on first use
         self._names = None
+        self._keys = None
+        self._keys_by_name = None
+
+    @property
+    def keys(self) -> "FieldNames":
+        """One key per top-level field: its name, unless another field has the same name
+        (legal in Parquet): then a key for its position, which no pandas metadata names.
+        Built once; ``key in schema.keys`` is a set lookup."""
+        if self._keys is None:
+            self._keys = FieldNames(node.key for node in self.root.children)
+        return self._keys
+
+    def keys_named(self, name) -> list:
+        """The keys of the top-level fields called ``name`` (two or more for a shared name): a dict
+        built once, since callers ask once per requested column."""
+        if self._keys_by_name is None:
+            by_name: dict = {}
+            for node in self.root.children:
+                by_name.setdefault(node.name, []).append(node.key)
+            self._keys_by_name = by_name
+        return list(self._keys_by_name.get(name, ()))
 
     @property
     def fields(self) -> list:
@@ -144,11 +172,15 @@ class Schema:
         return self._by_path[key]
 
     def field(self, name: str) -> SchemaNode:
-        """The first top-level field named ``name`` (KeyError if none): one dict built once."""
+        """The top-level field of key ``name`` (or, for a shared name, the first of that name): dicts
+        built once, so a wide schema is not searched per column."""
+        node = self._by_key.get(name)
+        if node is not None:
+            return node
         if self._by_name is None:
             by_name: dict = {}
-            for node in self.root.children:
-                by_name.setdefault(node.name, node)
+            for child in self.root.children:
+                by_name.setdefault(child.name, child)
             self._by_name = by_name
         return self._by_name[name]
 
@@ -270,7 +302,89 @@ def _make_node(el, parent: SchemaNode, i: int, path) -> SchemaNode:
         raise CorruptFileError(f"FIXED_LEN_BYTE_ARRAY column {el.name!r} has no valid type_length", path=path)
     max_def = parent.max_def + (rep != REQUIRED)
     max_rep = parent.max_rep + (rep == REPEATED)
-    return SchemaNode(el, el.name, parent.path + (el.name,), rep, max_def, max_rep, logical_of(el), parent)
+    node = SchemaNode(el, el.name, parent.path + (el.name,), rep, max_def, max_rep, logical_of(el), parent)
+    problem = annotation_problem(node.logical, None if el.num_children else el.type, el.type_length)
+    if problem:
+        raise CorruptFileError(f"annotation {_annotation_name(el, node.logical)} {problem}",
+                               path=path, column=node.path)
+    return node
+
+
+_I32, _I64, _BA, _FLBA = Type.INT32, Type.INT64, Type.BYTE_ARRAY, Type.FIXED_LEN_BYTE_ARRAY
+# Which physical type each logical kind may annotate (LogicalTypes.md); None = a group.
+_ALLOWED = {
+    "string": {_BA}, "enum": {_BA}, "json": {_BA}, "bson": {_BA}, "geometry": {_BA}, "geography": {_BA},
+    "uuid": {_FLBA}, "float16": {_FLBA}, "interval": {_FLBA}, "date": {_I32}, "timestamp": {_I64},
+    "decimal": {_I32, _I64, _BA, _FLBA}, "int": {_I32, _I64}, "list": {None}, "map": {None},
+    "variant": {None}, "time": {_I32, _I64},
+}
+_FIXED_LENGTH = {"uuid": 16, "float16": 2, "interval": 12}
+
+
+def annotation_problem(logical: Logical, ptype, type_length) -> str | None:
+    """Why ``logical`` cannot annotate a ``ptype`` column (None: a group), or None when it can.
+
+    Every reader that checks (pyarrow, duckdb, polars) refuses such a file; reading the
+    physical values through the annotation would narrow or reinterpret them silently.
+    """
+    kind = logical.kind
+    allowed = _ALLOWED.get(kind)
+    if allowed is None:  # no annotation, null (any type), file, or one this version does not know
+        return None
+    if ptype not in allowed:
+        return f"cannot annotate {_physical_name(ptype)}"
+    if kind in _FIXED_LENGTH and type_length != _FIXED_LENGTH[kind]:
+        return f"needs FIXED_LEN_BYTE_ARRAY({_FIXED_LENGTH[kind]}), not ({type_length})"
+    if kind == "int":
+        return _int_problem(logical, ptype)
+    if kind == "time" and (ptype == _I32) != (logical.unit == "ms"):
+        return f"cannot annotate {_physical_name(ptype)}"
+    if kind == "decimal":
+        return _decimal_problem(logical, ptype, type_length)
+    return None
+
+
+def _int_problem(logical: Logical, ptype) -> str | None:
+    width = logical.bit_width
+    if width not in (8, 16, 32, 64):
+        return f"has an invalid bit width {width}"
+    if (width == 64) != (ptype == _I64):
+        return f"cannot annotate {_physical_name(ptype)}"
+    return None
+
+
+def _decimal_problem(logical: Logical, ptype, type_length) -> str | None:
+    precision, scale = logical.precision, logical.scale
+    if not isinstance(precision, int) or precision < 1:
+        return f"has an invalid precision {precision}"
+    if not isinstance(scale, int) or not 0 <= scale <= precision:
+        return f"has a scale {scale} outside 0..{precision}"
+    limit = {_I32: 9, _I64: 18}.get(ptype)
+    if ptype == _FLBA:
+        limit = max_decimal_digits(type_length) if type_length else 0
+    if limit is not None and precision > limit:
+        return f"needs more digits than {_physical_name(ptype, type_length)} holds (at most {limit})"
+    return None
+
+
+def max_decimal_digits(n_bytes: int) -> int:
+    """The most decimal digits a signed ``n_bytes``-byte two's complement integer holds."""
+    if n_bytes > 1024:  # more digits than any i32 precision; str() of it would be slow (or refused)
+        return 2**31
+    return len(str(2 ** (8 * n_bytes - 1) - 1)) - 1
+
+
+def _physical_name(ptype, type_length=None) -> str:
+    if ptype is None:
+        return "a group"
+    name = TYPE_NAMES.get(ptype, str(ptype))
+    return f"{name}({type_length})" if type_length is not None and ptype == _FLBA else name
+
+
+def _annotation_name(el, logical: Logical) -> str:
+    if el.logicalType is not None and not logical.unknown:
+        return str(logical)
+    return ConvertedType._VALUES_TO_NAMES.get(el.converted_type, str(logical))
 
 
 _UNITS = {"MILLIS": "ms", "MICROS": "us", "NANOS": "ns"}

@@ -4,7 +4,7 @@
 ``count`` non-null values of one data page (``page_values`` is the uint8
 values section, ending where the page ends) densely into ``out`` starting at
 slot ``out_pos``, and returns where the encoded values end in ``page_values``
-(the reader checks that they fill the section: see ``check_consumed``).
+(bytes after the last value are ignored: see ``check_consumed``).
 ``out`` is a ``ValueBuffer`` (fixed-width, byte arrays,
 FIXED_LEN_BYTE_ARRAY rows, booleans, INT96 or dictionary codes). A negative
 kernel status raises ``KernelError``, which the column reader turns into a
@@ -292,8 +292,9 @@ def _byte_stream_split(src, count, out, pos, dictionary_values):
     if out.kind != "fixed":
         raise KernelError(BAD_VALUE, "BYTE_STREAM_SPLIT on an unsupported column type")
     end = check(bss.byte_stream_split_decode(src, 0, count, out.width, out.raw, pos), "BYTE_STREAM_SPLIT values")
-    if end != len(src):
-        raise KernelError(TRUNCATED, "BYTE_STREAM_SPLIT streams do not fill the page")
+    if end != len(src):  # the streams' length is the section's: stray bytes would shift every stream
+        raise KernelError(BAD_VALUE, f"BYTE_STREAM_SPLIT: {count} values of {out.width} bytes take "
+                                      f"{count * out.width} bytes, the page holds {len(src)}")
     return end
 
 
@@ -304,12 +305,18 @@ def _rle(src, count, out, pos, dictionary_values):
 
 
 def check_consumed(end: int, src, count: int, what: str) -> None:
-    """The values of a page must fill its values section. Bytes left over that are not zeros mean
-    that the page was cut elsewhere than its writer cut it (a damaged header or level section, a
-    wrong count): reading on would give other values than were written. Zeros are padding
-    (fastparquet 0.8 wrote 8 zero bytes after the values of some pages)."""
-    if end < len(src) and (count or what == "dictionary page") and src[end:].any():
-        raise KernelError(TRUNCATED, f"{what}: {len(src) - end} bytes of the page follow its {count} values")
+    """The values of a page need not fill its values section: the page header's counts are
+    authoritative and bytes after the last value are ignored (another writer's BYTE_ARRAY page
+    left 2 stray bytes after its 24 values; fastparquet 0.8 padded pages with 8 zeros; duckdb,
+    polars and pyarrow read both). Every encoding but BYTE_STREAM_SPLIT (whose stream length is
+    the section's length) marks where its values end, so the trailing bytes are unambiguous.
+    A decoder that needed more than the section holds is a real truncation; a dictionary page
+    that announces no values but holds non-zero bytes has a damaged header (its categories
+    would be lost)."""
+    if count == 0 and what == "dictionary page" and src[end:].any():
+        raise KernelError(BAD_VALUE, f"{what}: announces 0 values but holds {len(src) - end} bytes")
+    if end > len(src):
+        raise KernelError(TRUNCATED, f"{what}: {count} values need {end} bytes, the page holds {len(src)}")
 
 
 DECODERS = {

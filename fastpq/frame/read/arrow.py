@@ -208,7 +208,7 @@ def _binary_piece(pa, chunk, lo, hi, build, valid, pos):
 def _byte_array_decimals(pa, chunk, typ, valid, pos, leaf):
     n = len(chunk.offsets) - 1
     width = _DECIMAL_BYTES[typ.bit_width]
-    data = chunk.data.tobytes()
+    data = chunk.data.tobytes()  # ByteArrays.data: exactly the bytes used
     offsets = chunk.offsets.tolist()
     out = bytearray()
     for i in range(n):
