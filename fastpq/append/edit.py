@@ -37,14 +37,13 @@ Rules chosen (docs/files.md, "Editing a file in place"):
 from __future__ import annotations
 
 import json
-import operator
 import os
 import struct
 import zlib
 
 from ..errors import FileChangedError, UnsupportedFeatureError
 from ..file.journal import Journal, journal_path
-from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes
+from ..format.footer import MAGIC, footer_bytes, parse_file_metadata, read_footer_bytes, row_group_position
 from . import appender
 
 RESERVED_KEYS = ("pandas", "ARROW:schema")
@@ -206,15 +205,10 @@ def _checked_positions(row_groups: list, n: int) -> set:
     for key in row_groups:
         if isinstance(key, bool):
             raise TypeError("row groups are given by int position, not bool")
-        try:
-            i = operator.index(key)
-        except TypeError:
-            raise TypeError(f"row groups are given by int position, not {type(key).__name__}") from None
-        if not -n <= i < n:
-            raise IndexError(f"row group {i} out of range for {n} row groups")
-        if i % n in out:
-            raise ValueError(f"row group {i % n} given twice")
-        out.add(i % n)
+        i = row_group_position(key, n)
+        if i in out:
+            raise ValueError(f"row group {i} given twice")
+        out.add(i)
     return out
 
 

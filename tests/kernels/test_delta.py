@@ -17,6 +17,7 @@ from fastpq.kernels.delta import (
     delta_byte_array_decode, delta_byte_array_decode_alloc, delta_byte_array_encode,
     delta_byte_array_lengths, delta_length_byte_array_decode, delta_length_byte_array_encode,
 )
+from tests.kernels.test_varint import ref_uleb as uleb128  # the spec-written ULEB128 reference
 
 pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
 SETTINGS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
@@ -29,15 +30,6 @@ def wrap(v, bits):
     """2's complement wrap of ``v`` to a signed ``bits``-bit integer."""
     v &= (1 << bits) - 1
     return v - (1 << bits) if v >> (bits - 1) else v
-
-
-def uleb128(u):
-    out = bytearray()
-    while True:
-        b, u = u & 0x7F, u >> 7
-        out.append(b | (0x80 if u else 0))
-        if not u:
-            return bytes(out)
 
 
 def read_uleb128(buf, p):
