@@ -263,19 +263,27 @@ def repair_file(path) -> str:
         if note:
             return note
         raise
+    with _locked(fd, path) as (fd, f, done):
+        try:
+            complete_footer(f, os.fstat(fd).st_size, path)
+        except CorruptFileError as exc:
+            raise CorruptFileError(f"{path} is not a Parquet file a reader can open ({exc}), and there is no "
+                                   "append journal to restore it from: repair left it as it is",
+                                   path=path) from exc
+    return f"{done}; {note}" if note else done
+
+
+@contextmanager
+def _locked(fd: int, path: str):
+    """``fd`` (the file ``path``, open read-write) locked as the file now at ``path``
+    (``_lock_current``), with any interrupted append recovered first: yields (fd, f, what
+    recovery did); closes the descriptor after. Every in-place operation runs inside it."""
     fd = _lock_current(fd, path)
     try:
         with open(fd, "rb", buffering=0, closefd=False) as f:
-            done = _recover(fd, f, path)
-            try:
-                complete_footer(f, os.fstat(fd).st_size, path)
-            except CorruptFileError as exc:
-                raise CorruptFileError(f"{path} is not a Parquet file a reader can open ({exc}), and there is no "
-                                       "append journal to restore it from: repair left it as it is",
-                                       path=path) from exc
+            yield fd, f, _recover(fd, f, path)
     finally:
         os.close(fd)
-    return f"{done}; {note}" if note else done
 
 
 @contextmanager
@@ -287,13 +295,8 @@ def locked_file(path, storage_options=None, verb: str = "edit"):
         path = local_path(path, storage_options)
     except UnsupportedFeatureError as exc:
         raise UnsupportedFeatureError(f"cannot {verb} {path!r} in place: {exc}") from None
-    fd = _lock_current(os.open(path, os.O_RDWR), path)
-    try:
-        with open(fd, "rb", buffering=0, closefd=False) as f:
-            _recover(fd, f, path)
-            yield path, fd, f
-    finally:
-        os.close(fd)
+    with _locked(os.open(path, os.O_RDWR), path) as (fd, f, _done):
+        yield path, fd, f
 
 
 # ---------------------------------------------------------------- appending
@@ -317,14 +320,9 @@ def append_file(path, df, options, threads: bool = True, missing_ok: bool = Fals
         if missing_ok:
             return False
         raise
-    fd = _lock_current(fd, path)
-    try:
-        with open(fd, "rb", buffering=0, closefd=False) as f:
-            _recover(fd, f, path)
-            _Append(fd, f, path, df, options, threads).run(options.row_group_offsets, options.sorting_columns,
-                                                           options.custom_metadata)
-    finally:
-        os.close(fd)
+    with _locked(fd, path) as (fd, f, _done):
+        _Append(fd, f, path, df, options, threads).run(options.row_group_offsets, options.sorting_columns,
+                                                       options.custom_metadata)
     return True
 
 
