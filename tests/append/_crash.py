@@ -72,12 +72,20 @@ class NoSync(append_mod.DiskOps):
 
 def in_child(action, ops) -> str:
     """Run ``action`` in a forked child with ``ops``: 'killed', 'done' or 'failed'."""
+    def use_ops():
+        append_mod.OPS = ops
+
+    return forked(action, use_ops)
+
+
+def forked(action, setup) -> str:
+    """Run ``setup()`` then ``action()`` in a forked child: 'killed' (by SIGKILL), 'done' or 'failed'."""
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         code = 0
         try:
             rowgroup._POOL = None           # the parent's pool threads do not exist here
-            append_mod.OPS = ops
+            setup()
             action()
         except BaseException:                 # noqa: BLE001
             code = 3

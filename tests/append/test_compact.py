@@ -21,7 +21,7 @@ import pytest
 import fastpq
 from fastpq.file import rowgroup
 from fastpq.file.journal import journal_path
-from tests.append._crash import KillAt, in_child
+from tests.append._crash import KillAt, forked, in_child
 from tests.append._helpers import canon, expected, frame
 
 
@@ -206,20 +206,7 @@ class KillAtCall:
 
 
 def _run_killed(action, at) -> str:
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        code = 0
-        try:
-            rowgroup._POOL = None
-            KillAtCall(at).install()
-            action()
-        except BaseException:  # noqa: BLE001
-            code = 3
-        os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        return "killed"
-    return "done" if os.WEXITSTATUS(status) == 0 else "failed"
+    return forked(action, KillAtCall(at).install)
 
 
 def _compact_scenario(tmp_path):
