@@ -41,11 +41,6 @@ def check_filesystem(filesystem):
     return filesystem
 
 
-def is_local_filesystem(filesystem) -> bool:
-    protocols = filesystem.protocol if isinstance(filesystem.protocol, (tuple, list)) else (filesystem.protocol,)
-    return "file" in protocols or "local" in protocols
-
-
 def check_parent_directory(path) -> None:
     """Refuse a local file path whose directory does not exist (pandas' message)."""
     if not isinstance(path, str) or "://" in path:

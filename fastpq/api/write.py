@@ -8,13 +8,13 @@ pyarrow) load on the first call.
 """
 from __future__ import annotations
 
-from ..errors import UnsupportedFeatureError
-
 import os
 from dataclasses import replace
 
+from ..errors import UnsupportedFeatureError
 from ..format.keyvalue import custom_metadata_items
-from .paths import check_filesystem, check_parent_directory, expand_user, is_local_filesystem
+from ..format.source import is_local_fs
+from .paths import check_filesystem, check_parent_directory, expand_user
 
 # pandas' spelling -> fastpq's (DataFrame.to_parquet / pyarrow.parquet.write_table names)
 _PANDAS_NAMES = {"index": "write_index", "partition_cols": "partition_on", "row_group_size": "row_group_offsets"}
@@ -80,7 +80,7 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
     path, partition_on, file_scheme = call["path"], call["partition_on"], call["file_scheme"]
     row_group_offsets, write_index = call["row_group_offsets"], call["write_index"]
     filesystem = check_filesystem(filesystem)
-    if filesystem is not None and is_local_filesystem(filesystem):
+    if filesystem is not None and is_local_fs(filesystem):
         filesystem = None                     # a local path: written crash-safely like any other
     path = expand_user(path)
     custom_metadata = call["custom_metadata"] = custom_metadata_items(custom_metadata) or None

@@ -35,7 +35,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from ..errors import DiscoveryError
-from ..format.source import remote_identity, split_url, strip_file_scheme
+from ..format.source import is_local_fs, remote_identity, split_url, strip_file_scheme
 
 HIDDEN_PREFIXES = (".", "_")
 NOT_PARQUET_SUFFIXES = (".crc", ".json", ".txt", ".csv", ".md", ".log", ".tmp", ".swp", ".inprogress",
@@ -80,7 +80,7 @@ def resolve(path_or_paths, filesystem=None, storage_options=None):
     if filesystem is not None:
         fs = filesystem
         paths = [fs._strip_protocol(p) if "://" in p else p for p in items]
-        if _is_local_fs(fs):
+        if is_local_fs(fs):
             return None, [os.path.abspath(p) for p in paths]
         return fs, paths
     first = items[0]
@@ -88,11 +88,6 @@ def resolve(path_or_paths, filesystem=None, storage_options=None):
     if fs is not None:
         return fs, [fs._strip_protocol(p) for p in items]
     return None, [strip_file_scheme(p) for p in items]
-
-
-def _is_local_fs(fs) -> bool:
-    protocols = fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
-    return "file" in protocols or "local" in protocols
 
 
 def discover(path_or_paths, filesystem=None, storage_options=None, use_metadata=True) -> Listing:

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 from ..file import localfs
 from ..file.target import fsync_dir
-from ..format.source import open_regular, split_url, strip_file_scheme
+from ..format.source import fs_protocols, open_regular, split_url, strip_file_scheme
 from .paths import check_new_name, check_path, name_limits
 
 METADATA = "_metadata"
@@ -47,7 +47,7 @@ class Store:
         if filesystem is None:
             self.fs, root = split_url(root, storage_options)
         if self.fs is not None:
-            protocols = self.fs.protocol if isinstance(self.fs.protocol, (tuple, list)) else (self.fs.protocol,)
+            protocols = fs_protocols(self.fs)
             self.local = "file" in protocols
             self.object_store = bool(set(protocols) & _OBJECT_STORES)
             if self.local:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 
 from ..errors import UnsupportedFeatureError
-from ..format.source import is_url, split_url, strip_file_scheme
+from ..format.source import fs_protocols, is_url, split_url, strip_file_scheme
 from . import localfs
 
 
@@ -123,7 +123,7 @@ def local_path(path, storage_options=None) -> str:
         raise UnsupportedFeatureError("append=True needs a path to a local file, not a file object")
     path = os.fspath(path)
     fs, inner = split_url(path, storage_options)
-    if fs is not None and "file" not in (fs.protocol if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)):
+    if fs is not None and "file" not in fs_protocols(fs):
         raise UnsupportedFeatureError(
             f"cannot append to {path}: a file on {fs.protocol!r} cannot be modified in place (object stores "
             "replace whole objects); append to a dataset instead (file_scheme='hive', append=True)")

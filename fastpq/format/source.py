@@ -80,6 +80,17 @@ def strip_file_scheme(path: str) -> str:
     return path[len("file://"):] if path.startswith("file://") else path
 
 
+def fs_protocols(fs) -> tuple:
+    """The protocols an fsspec file system answers to (its ``protocol`` is a str or a tuple)."""
+    return tuple(fs.protocol) if isinstance(fs.protocol, (tuple, list)) else (fs.protocol,)
+
+
+def is_local_fs(fs) -> bool:
+    """Whether the fsspec file system ``fs`` is the local one."""
+    protocols = fs_protocols(fs)
+    return "file" in protocols or "local" in protocols
+
+
 def split_url(path: str, storage_options=None) -> tuple:
     """(fsspec file system, path on it) for a URL (``is_url``); (None, the local path) for
     a local path or a ``file://`` URL. The one place local paths are told from URLs."""
