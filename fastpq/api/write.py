@@ -78,7 +78,6 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
 
     call = _pandas_spellings(dict(locals()), pandas_names)
     path, partition_on, file_scheme = call["path"], call["partition_on"], call["file_scheme"]
-    row_group_offsets, write_index = call["row_group_offsets"], call["write_index"]
     filesystem = check_filesystem(filesystem)
     if filesystem is not None and is_local_fs(filesystem):
         filesystem = None                     # a local path: written crash-safely like any other
@@ -100,13 +99,7 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
         return write_file(path, df, options)
     from ..dataset.write import write_dataset
 
-    return write_dataset(path, df, partition_on, append=append, overwrite=overwrite,
-                         storage_options=storage_options, row_group_offsets=row_group_offsets,
-                         write_index=write_index, times=times, object_encoding=object_encoding,
-                         nullable=nullable, compression=compression, stats=stats, dictionary=dictionary,
-                         data_page_version=data_page_version, page_size=page_size, custom_metadata=custom_metadata,
-                         column_encoding=column_encoding, page_index=page_index, page_checksum=page_checksum,
-                         sorting_columns=sorting_columns)
+    return write_dataset(path, df, partition_on, append=append, overwrite=overwrite, **_dataset_options(options))
 
 
 def _pandas_spellings(call: dict, pandas_names: dict) -> dict:
