@@ -172,7 +172,7 @@ def _conform(df: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
 
 def read_parquet(path, columns=None, filters=None, index=None, split_row_groups="infer", storage_options=None,
                  filesystem=None, categories=None, dtype_backend=None, filter_level="row", partitioning="hive",
-                 calculate_divisions=True, verify_checksums=False, use_metadata=True):
+                 calculate_divisions=True, verify_checksums=False, use_metadata=True, engine=None, progress=False):
     """A dask DataFrame over a Parquet file or dataset (``fastpq.read_parquet``'s arguments).
 
     split_row_groups: False (one partition per file), True (per row group), an int
@@ -180,13 +180,21 @@ def read_parquet(path, columns=None, filters=None, index=None, split_row_groups=
         more than 128 MB uncompressed, else per file).
     calculate_divisions: know the divisions when the index is a stored column sorted
         across pieces per statistics (nothing is read for it).
+    engine: as ``fastpq.read_parquet`` takes it ('auto', 'pyarrow', 'fastparquet' ignored,
+        anything else a ValueError). progress: a tqdm bar while the client reads the files'
+        footers (the tasks are dask's to show: ``dask.diagnostics.ProgressBar``).
+    Columns have the dtypes ``fastpq.read_parquet`` gives (strings: ``pd.StringDtype(na_value=nan)``,
+        pandas' default), whatever dask's ``dataframe.convert-string`` says.
     """
+    import dask
     import dask.dataframe as dd
 
+    from .api.read import check_engine
     from .dataset.footers import ChunkTable
 
+    check_engine(engine, "fastpq.dask.read_parquet")
     ds = ParquetDataset(path, filesystem=filesystem, storage_options=storage_options, partitioning=partitioning,
-                        use_metadata=use_metadata)
+                        use_metadata=use_metadata, progress=progress)
     split = _split_mode(ds, split_row_groups)
     plan = ds.plan(None, filters, filter_level, index, split_row_groups=split is not False)
     pieces = _group(plan.pieces, split)
@@ -199,7 +207,8 @@ def read_parquet(path, columns=None, filters=None, index=None, split_row_groups=
         plan = dataclasses.replace(plan, data=data, partitions=parts, order=order)
         meta = meta[[n if n in parts else plan.fields[n].label for n in order]]
     if not pieces:
-        return dd.from_pandas(meta, npartitions=1)
+        with dask.config.set({"dataframe.convert-string": False}):
+            return dd.from_pandas(meta, npartitions=1)
     tasks = []
     for piece in pieces:
         pf = ds.file(piece.file)
@@ -209,8 +218,9 @@ def read_parquet(path, columns=None, filters=None, index=None, split_row_groups=
         tasks.append(_Task(piece.file, ds._files[piece.file], pf.source.identity, tables[piece.file].fingerprint(
             piece.row_groups), pf.num_row_groups, ds.partitioning.values[piece.file], piece))
     divisions = _divisions(ds, plan, pieces, meta, index, tables) if calculate_divisions else None
-    return dd.from_map(_ReadPiece(options, meta, ds, plan), tasks, meta=meta, divisions=divisions,
-                       label="fastpq-read", enforce_metadata=False)
+    with dask.config.set({"dataframe.convert-string": False}):  # else str columns become na_value=<NA>
+        return dd.from_map(_ReadPiece(options, meta, ds, plan), tasks, meta=meta, divisions=divisions,
+                           label="fastpq-read", enforce_metadata=False)
 
 
 def _split_mode(ds, split_row_groups):
@@ -337,6 +347,52 @@ def _divisions(ds, plan, pieces, meta, index, tables):
 
 # ---------------------------------------------------------------- writing
 
+# dask.dataframe.to_parquet's names that mean what fastpq's do (the value moves to fastpq's name)
+_DASK_SPELLINGS = {"partition_cols": "partition_on", "index": "write_index", "row_group_size": "row_group_offsets"}
+# the file writer's options a dask write passes on to every part file (ParquetWriter's keywords)
+_WRITER_OPTIONS = ("stats", "dictionary", "data_page_version", "page_size", "column_encoding", "page_index",
+                   "page_checksum", "sorting_columns", "times", "object_encoding", "nullable")
+# dask's own arguments, accepted at these values only (a different value means something fastpq does not do)
+_DASK_ONLY = {"schema": ("infer", None), "write_metadata_file": (None, True), "name_function": (None,)}
+_WHY = {"schema": "fastpq plans the schema from the frame's dtypes (pass object_encoding= / nullable= to steer it)",
+        "write_metadata_file": "the crash-safe dataset protocol always commits _metadata",
+        "name_function": "part files are named part.<n>.<tag>.parquet: the tag is how recovery finds the files "
+                         "of a crashed write"}
+
+
+def _check_write_arguments(given: dict, extra: dict) -> dict:
+    """``to_parquet``'s arguments checked on the client, before any task exists: dask's spellings
+    moved to fastpq's (two spellings of one option refused), unknown names refused as a TypeError
+    naming ``fastpq.dask.to_parquet``, the file writer's options checked by ``WriteOptions`` (the
+    check every ParquetWriter makes). Returns the writer's options for every task."""
+    from .api.read import check_engine
+    from .file.options import WriteOptions
+
+    check_engine(extra.pop("engine", None), "fastpq.dask.to_parquet")
+    for name, target in _DASK_SPELLINGS.items():
+        if name in extra:
+            value = extra.pop(name)
+            if value is not None and given[target] is not None:
+                raise ValueError(f"fastpq.dask.to_parquet(): {name}= and {target}= are two spellings of one "
+                                 "option; give one")
+            given[target] = value if value is not None else given[target]
+    for name, allowed in _DASK_ONLY.items():
+        if name in extra and extra.pop(name) not in allowed:
+            raise TypeError(f"fastpq.dask.to_parquet() does not take {name}=: {_WHY[name]}")
+    extra.pop("ignore_divisions", None)   # fastpq does not check divisions on append: nothing to ignore
+    unknown = sorted(set(extra) - set(_WRITER_OPTIONS) - {"compute_kwargs"})
+    if unknown:
+        raise TypeError(f"fastpq.dask.to_parquet() got an unexpected keyword argument {unknown[0]!r}")
+    rgo = given["row_group_offsets"]
+    if rgo is not None and (isinstance(rgo, bool) or not isinstance(rgo, int) or rgo <= 0):
+        raise ValueError(f"fastpq.dask.to_parquet(): row_group_offsets (row_group_size) must be a positive int "
+                         f"(rows per row group), not {rgo!r}")
+    writer = {k: v for k, v in extra.items() if k in _WRITER_OPTIONS}
+    writer.update(compression=given["compression"], row_group_offsets=rgo)
+    WriteOptions(**writer).check_codecs()
+    return writer
+
+
 def to_parquet(ddf, path, partition_on=None, append=False, overwrite=False, storage_options=None,
                filesystem=None, write_index=None, compression="snappy", row_group_offsets=None,
                custom_metadata=None, compute=True, progress=False, **options):
@@ -354,7 +410,12 @@ def to_parquet(ddf, path, partition_on=None, append=False, overwrite=False, stor
         (taken for dask's default index, pieces of RangeIndexes).
     overwrite: replace an existing non-empty directory (default: refuse); the old files
         go once the new ``_metadata`` is in place.
-    options: fastpq's file writer options (stats, dictionary, page_index, ...).
+    options: fastpq's file writer options (stats, dictionary, page_index, ...); dask's
+        spellings ``partition_cols`` (= partition_on), ``index`` (= write_index),
+        ``row_group_size`` (= row_group_offsets), ``engine`` (as ``fastpq.read_parquet``
+        takes it), ``compute_kwargs`` (to ``dask.compute``), ``ignore_divisions``,
+        ``schema='infer'`` and ``write_metadata_file=True``; anything else is a TypeError
+        raised here, before any task runs (docs/datasets.md).
     compute=False returns a dask.delayed object that writes when computed: the journal
         is written now (an uncomputed write is rolled back by the next write, as a crashed
         one), the commit locks the dataset again and fails if another writer recovered
@@ -365,6 +426,11 @@ def to_parquet(ddf, path, partition_on=None, append=False, overwrite=False, stor
     from .dataset.store import METADATA, Store
     from .dataset.write import begin_write
 
+    given = dict(partition_on=partition_on, write_index=write_index, row_group_offsets=row_group_offsets,
+                 compression=compression)
+    compute_kwargs = options.get("compute_kwargs") or {}
+    writer_options = _check_write_arguments(given, options)
+    partition_on, write_index = given["partition_on"], given["write_index"]
     partition_on = [partition_on] if isinstance(partition_on, str) else list(partition_on or [])
     missing = [c for c in partition_on if c not in ddf.columns]
     if missing:
@@ -375,13 +441,12 @@ def to_parquet(ddf, path, partition_on=None, append=False, overwrite=False, stor
     if write_index is None:  # an unnamed int64 index is taken for dask's default (RangeIndex pieces)
         write_index = not (ddf.index.name is None and ddf.index.dtype == np.int64)
     sample = _sample(ddf)
-    writer_options = dict(options, compression=compression, row_group_offsets=row_group_offsets)
     store.makedirs("")
 
     def begin():
         return begin_write(store, sample, partition_on, bool(append), custom_metadata, writer_options,
-                           bool(write_index), options.get("object_encoding", "infer"), options.get("times", "int64"),
-                           options.get("nullable"))
+                           bool(write_index), writer_options.get("object_encoding", "infer"),
+                           writer_options.get("times", "int64"), writer_options.get("nullable"))
 
     if not compute:
         with store.lock():
@@ -391,7 +456,8 @@ def to_parquet(ddf, path, partition_on=None, append=False, overwrite=False, stor
         job = begin()
         try:
             parts = _part_tasks(ddf, job)
-            results = _compute_with_progress(parts) if progress else list(dask.compute(*parts))
+            results = _compute_with_progress(parts, compute_kwargs) if progress else \
+                list(dask.compute(*parts, **compute_kwargs))
         except BaseException:
             job.roll_back()   # tasks still running delete what they write (write_part_of)
             raise
@@ -453,7 +519,7 @@ def _write_partition(df, number, store, plan, partition_on, tag, options, append
     return out
 
 
-def _compute_with_progress(parts) -> list:
+def _compute_with_progress(parts, compute_kwargs) -> list:
     """Compute the part writes with a tqdm bar (futures on a distributed client if there is one)."""
     from .dataset.progress import bar
 
@@ -480,5 +546,5 @@ def _compute_with_progress(parts) -> list:
                         pbar.update()
 
             with _Count():
-                results = list(dask.compute(*parts))
+                results = list(dask.compute(*parts, **compute_kwargs))
     return results

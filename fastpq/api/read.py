@@ -23,6 +23,17 @@ _ACCEPTED = {"engine", "filesystem", "row_groups", "coerce_int96_timestamp_unit"
 _GLOB = "*?["
 
 
+_ENGINES = (None, "auto", "pyarrow", "fastparquet", "fastpq")
+
+
+def check_engine(engine, caller: str = "read_parquet") -> None:
+    """``engine=``: pandas' names accepted and ignored (fastpq is the engine), anything else a
+    ValueError as pandas raises it (docs/dtypes.md)."""
+    if not (engine is None or isinstance(engine, str)) or engine not in _ENGINES:
+        raise ValueError(f"{caller}(): engine must be one of 'auto', 'pyarrow', 'fastparquet' (fastpq reads and "
+                         f"writes in their place), not {engine!r}")
+
+
 def read_parquet(path, columns=None, filters=None, index=None, categories=None, dtype_backend=NO_DEFAULT,
                  storage_options=None, use_threads=True, verify_checksums=False, **kwargs):
     """Read a Parquet file or dataset into a DataFrame, with the dtypes ``pandas.read_parquet`` gives.
@@ -54,6 +65,7 @@ def read_parquet(path, columns=None, filters=None, index=None, categories=None, 
     unknown = set(kwargs) - _ACCEPTED
     if unknown:
         raise TypeError(f"read_parquet() got unexpected keyword argument(s): {', '.join(sorted(unknown))}")
+    check_engine(kwargs.get("engine"))
     if kwargs.get("to_pandas_kwargs"):
         raise TypeError("read_parquet(): to_pandas_kwargs is a pyarrow option fastpq does not take")
     if dtype_backend is NO_DEFAULT or dtype_backend is None:  # None: fastpq's own spelling of the default

@@ -90,6 +90,15 @@ class WriteOptions:
         if not isinstance(dictionary, (list, tuple, set)) and dictionary not in ("auto", True, False):
             raise ValueError(f"dictionary must be 'auto', True, False or a list of columns, not {dictionary!r}")
 
+    def check_codecs(self) -> None:
+        """Refuse an unknown codec or level now (``for_column`` would find it at the first column):
+        for a caller that checks options before any column exists (``fastpq.dask.to_parquet``)."""
+        spec = self.compression
+        specs = spec.values() if isinstance(spec, dict) and not _is_codec_spec(spec) else [spec]
+        for one in specs:
+            codec, level = parse_codec(one)
+            codecs.compress(codec, b"", level)
+
     def for_column(self, col) -> ColumnOptions:
         opts = self._cache.get(col.field_name)
         if opts is None:
