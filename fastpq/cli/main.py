@@ -5,6 +5,10 @@
     fastpq stats FILE [--json]            fastpq convert SRC DST [--compression C] [--row-group-size N]
     fastpq append FILE SRC                fastpq verify FILE...
     fastpq repair FILE                    fastpq demo
+    fastpq count FILE
+
+FILE may be a dataset for schema, meta, stats, count, head and cat: a directory (hive / drill
+partitions, _metadata), a _metadata file or a glob, read as fastpq.read_parquet reads it.
 
 Output suits people and pipes: plain text on stdout; an error is one line
 ``fastpq: error: ...`` on stderr with exit status 2 (usage) or 1 (Parquet and
@@ -31,7 +35,7 @@ from ..errors import ParquetError
 from .common import _Usage
 from .convert import _append, _convert
 from .demo import _demo
-from .inspect import _cat, _head, _meta, _repair, _schema, _stats, _verify
+from .inspect import _cat, _count, _head, _meta, _repair, _schema, _stats, _verify
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,7 +57,7 @@ def _build_parser() -> argparse.ArgumentParser:
     def command(name, func, text, path=True):
         p = sub.add_parser(name, help=text, description=text)
         if path:
-            p.add_argument("path", metavar="FILE")
+            p.add_argument("path", metavar="FILE", help="a Parquet file (or, where said, a dataset)")
         p.set_defaults(func=func)
         return p
 
@@ -62,6 +66,7 @@ def _build_parser() -> argparse.ArgumentParser:
         .add_argument("--json", action="store_true", help="machine-readable output")
     command("stats", _stats, "min, max, null_count, distinct_count per column per row group") \
         .add_argument("--json", action="store_true", help="machine-readable output")
+    command("count", _count, "print the number of rows (from the footers)")
     p = command("head", _head, "print the first rows")
     p.add_argument("-n", type=int, default=10, help="rows (default 10)")
     p.add_argument("--columns", help="comma-separated column names")
