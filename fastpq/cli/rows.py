@@ -42,7 +42,11 @@ class RowWriter:
                 df = df.reset_index()
             if self.fmt == "csv":
                 _as_text_cells(df).to_csv(self.out, index=False, header=self.first, lineterminator="\n")
-            elif len(df):
+            elif self.first and df.columns.has_duplicates:
+                dups = sorted({_label(c) for c in df.columns[df.columns.duplicated()]})
+                raise ValueError(f"JSON lines need unique column names and {dups} appear more than once (pandas' "
+                                 "to_json refuses them too): use --format csv")
+            if self.fmt == "jsonl" and len(df):
                 keys = [json.dumps(_label(c), ensure_ascii=False) + ":" for c in df.columns]
                 cols = [_json_texts(df.iloc[:, i]) for i in range(df.shape[1])]
                 self.out.write("".join("{" + ",".join(k + v for k, v in zip(keys, vals)) + "}\n"

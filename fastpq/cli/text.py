@@ -31,21 +31,33 @@ def leaf_name(leaf) -> str:
     return ".".join(leaf.path)
 
 
-def stats_rows(pf) -> list:
-    """[{column, row_group, null_count, distinct_count, min, max}] in column, then row group, order."""
-    stats = pf.statistics
-    rows = []
+_STATS = ("null_count", "distinct_count", "min", "max")
+
+
+def leaf_statistics(pf) -> list:
+    """Per leaf column in file order: {statistic: [value per row group]}. ``pf.statistics`` maps a
+    name that several columns share (duplicate top-level names) to a tuple of their lists: the
+    n-th column of that name takes the n-th."""
+    stats, seen, out = pf.statistics, {}, []
     for leaf in pf.schema.columns:
         name = leaf_name(leaf)
+        n = seen[name] = seen.get(name, -1) + 1
+        out.append({k: stats[k][name][n] if isinstance(stats[k][name], tuple) else stats[k][name] for k in _STATS})
+    return out
+
+
+def stats_rows(pf) -> list:
+    """[{column, row_group, null_count, distinct_count, min, max}] in column, then row group, order."""
+    rows = []
+    for leaf, values in zip(pf.schema.columns, leaf_statistics(pf)):
         for i in range(pf.num_row_groups):
-            rows.append({"column": name, "row_group": i,
-                         **{k: stats[k][name][i] for k in ("null_count", "distinct_count", "min", "max")}})
+            rows.append({"column": leaf_name(leaf), "row_group": i, **{k: values[k][i] for k in _STATS}})
     return rows
 
 
 def file_meta(pf) -> dict:
     """Everything ``fastpq meta`` shows, as plain data (see ``print_meta``)."""
-    stats = pf.statistics
+    per_leaf = leaf_statistics(pf)
     out = {
         "file": str(pf.path), "created_by": pf.created_by, "format_version": pf.metadata.version,
         "num_rows": pf.num_rows, "num_row_groups": pf.num_row_groups, "num_columns": len(pf.schema.columns),
@@ -55,7 +67,7 @@ def file_meta(pf) -> dict:
     for info, rg in zip(pf.row_groups, pf.metadata.row_groups):
         group = {"index": info.index, "num_rows": info.num_rows, "total_byte_size": info.total_byte_size,
                  "total_compressed_size": info.total_compressed_size, "columns": []}
-        for leaf, chunk in zip(pf.schema.columns, rg.columns):
+        for leaf, chunk, values in zip(pf.schema.columns, rg.columns, per_leaf):
             md = chunk.meta_data
             name = leaf_name(leaf)
             if md is None:
@@ -67,7 +79,7 @@ def file_meta(pf) -> dict:
                 "encodings": encoding_names(md.encodings), "num_values": md.num_values,
                 "compressed_size": md.total_compressed_size, "uncompressed_size": md.total_uncompressed_size,
                 "data_page_offset": md.data_page_offset, "dictionary_page_offset": md.dictionary_page_offset,
-                "statistics": {k: stats[k][name][info.index] for k in ("null_count", "distinct_count", "min", "max")},
+                "statistics": {k: values[k][info.index] for k in _STATS},
             })
         out["row_groups"].append(group)
     return out

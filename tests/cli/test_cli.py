@@ -327,7 +327,7 @@ def test_demo_writes_appends_reads_and_is_quick():
     (["head", CORE, "-n", "-1"], 2, "-n must be >= 0"),
     (["convert", "a.xyz", "b.parquet"], 2, "pass --from"),
     (["schema", "missing.parquet"], 1, "missing.parquet: No such file or directory"),
-    (["schema", TEST_DATA], 1, "is a directory"),
+    (["schema", TEST_DATA], 1, "generate.py, byte offset"),  # a directory is a dataset: its files must be Parquet
     (["meta", TEST_DATA / "README.md"], 1, "not a Parquet file"),
     (["head", CORE, "--columns", "nope"], 1, "column 'nope' is not in"),
 ])
@@ -340,5 +340,6 @@ def test_errors_are_one_line_with_a_status(args, status, words):
 def test_version_and_help():
     assert run("--version").stdout.strip() == f"fastpq {fastpq.__version__}"
     helptext = run("--help").stdout
-    for command in ("schema", "meta", "stats", "head", "cat", "convert", "append", "verify", "repair", "demo"):
+    for command in ("schema", "meta", "stats", "count", "head", "cat", "convert", "append", "verify", "repair",
+                    "demo"):
         assert command in helptext

@@ -118,7 +118,6 @@ def test_cat_and_head_rows_as_read_parquet_reads_them(dataset, capsys, fmt, colu
 def test_head_table_numbers_rows_as_read_parquet(tmp_path, capsys):
     root = _hive(str(tmp_path / "ds"))
     want = fastpq.read_parquet(root).head(5)
-    import pandas as pd  # noqa: F811
     with pd.option_context("display.max_colwidth", 40):
         assert _out(capsys, "head", root, "-n", 5) == want.to_string() + "\n"
 
@@ -153,3 +152,55 @@ def test_repair_on_a_dataset_directory(tmp_path, capsys):
     assert _out(capsys, "repair", root).strip() == f"{root}: clean"
     proc = run("repair", str(tmp_path / "missing"))
     assert proc.returncode == 1 and "no such file or directory" in error_line(proc)
+
+
+# ------------------------------------------------------------------ duplicate column names
+DUP = pa.Table.from_arrays([pa.array([1, 2, 3]), pa.array(["x", "y", None]), pa.array([1.5, 2.5, 3.5]),
+                            pa.array([True, None, False])], names=["a", "a", "b", "a"])
+
+
+@pytest.fixture
+def dup_file(tmp_path):
+    path = str(tmp_path / "dup.parquet")
+    pq.write_table(DUP, path, row_group_size=2)
+    return path
+
+
+def test_duplicate_names_schema_stats_meta(dup_file, capsys):
+    schema = _out(capsys, "schema", dup_file)
+    names = [ln.split(";")[0].split(" (")[0].split()[-1] for ln in schema.splitlines()[1:-1]]
+    assert names == DUP.column_names  # one line per column, in file order
+    md = pq.ParquetFile(dup_file).metadata
+    rows = json.loads(_out(capsys, "stats", "--json", dup_file))
+    assert len(rows) == md.num_columns * md.num_row_groups
+    for j in range(md.num_columns):
+        for i in range(md.num_row_groups):
+            row, theirs = rows[j * md.num_row_groups + i], md.row_group(i).column(j).statistics
+            assert (row["column"], row["row_group"], row["null_count"]) == (DUP.column_names[j], i, theirs.null_count)
+            if theirs.has_min_max:
+                assert (row["min"], row["max"]) == (theirs.min, theirs.max)
+    meta = json.loads(_out(capsys, "meta", "--json", dup_file))
+    for i, rg in enumerate(meta["row_groups"]):
+        assert [c["statistics"]["null_count"] for c in rg["columns"]] == \
+            [md.row_group(i).column(j).statistics.null_count for j in range(md.num_columns)]
+
+
+@pytest.mark.parametrize("command", ["cat", "head"])
+def test_duplicate_names_rows_as_csv(dup_file, capsys, command):
+    text = _out(capsys, command, dup_file, "--format", "csv")
+    assert text.splitlines()[0] == ",".join(DUP.column_names)
+    got = pd.read_csv(io.StringIO(text), header=None, skiprows=1, dtype=str, keep_default_na=False)
+    for j, column in enumerate(DUP.columns):
+        assert got.iloc[:, j].tolist() == ["" if v is None else str(v) for v in column.to_pylist()]
+
+
+@pytest.mark.parametrize("command", ["cat", "head"])
+def test_duplicate_names_refused_as_json_lines(dup_file, capsys, command):
+    assert main([command, dup_file, "--format", "jsonl"]) == 1
+    err = capsys.readouterr().err
+    assert "unique column names" in err and "['a']" in err and "Traceback" not in err
+
+
+def test_duplicate_names_head_as_a_table(dup_file, capsys):
+    text = _out(capsys, "head", dup_file)
+    assert text.splitlines()[0].split() == DUP.column_names
