@@ -39,7 +39,8 @@ def _convert(args) -> None:
     if src != "-" and dst != "-" and os.path.exists(dst) and os.path.samefile(src, dst):
         raise _Usage(f"convert: {src} and {dst} are the same file")
     if sfmt == "csv" and dfmt == "parquet":
-        rows, groups = _csv_to_parquet(src, dst, args.compression, args.row_group_size, _sep(src, args.sep))
+        rows, groups = _csv_to_parquet(src, dst, args.compression, args.row_group_size, _sep(src, args.sep),
+                                       parse_dtype_option(args.dtype))
     elif sfmt == "parquet" and dfmt in ("csv", "jsonl"):
         with _text_output(dst) as out:
             rows = _rows_out(_open(src), out, dfmt, _columns(args.columns))
@@ -82,17 +83,60 @@ def _seekable(src):
         yield tmp.name
 
 
-def _csv_dtypes(sample) -> dict:
-    """read_csv dtypes for every chunk, from the first chunk's inference: nullable ints and booleans
-    (a later chunk may have gaps), text for text and for columns without a value in the sample."""
+_DATE_LIKE = r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9:.]+)?(Z|[+-][0-9:]+)?\s*$"
+_NULLABLE = {"int8": "Int8", "int16": "Int16", "int32": "Int32", "int64": "Int64", "uint8": "UInt8",
+             "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64", "bool": "boolean"}
+
+
+def parse_dtype_option(text) -> dict:
+    """``--dtype col=type,col=type``: {column: pandas dtype}; a bad one is a usage error."""
+    import pandas as pd
+
+    import re
+
     out = {}
+    items = re.split(r",(?![^\[]*\])", text or "")   # not the comma inside datetime64[ns, UTC]
+    for item in [t for t in items if t.strip()]:
+        name, sep, dtype = item.partition("=")
+        if not sep or not name.strip() or not dtype.strip():
+            raise _Usage(f"--dtype takes column=type[,column=type...], not {item!r}")
+        try:
+            out[name.strip()] = pd.api.types.pandas_dtype(dtype.strip())
+        except TypeError as exc:
+            raise _Usage(f"--dtype {name.strip()}={dtype.strip()}: {exc}") from None
+    return out
+
+
+def _csv_dtypes(sample, given: dict) -> tuple:
+    """(read_csv dtypes for every chunk, {column: datetime dtype}) from the first chunk's inference,
+    ``given`` (``--dtype``) first: nullable ints and booleans (a later chunk may have gaps), text for
+    text and for columns without a value in the sample; text columns whose every value looks like an
+    ISO 8601 date or timestamp are timestamps, as ``read_csv(parse_dates=...)`` reads them."""
+    import pandas as pd
+
+    read, dates = {}, {}
     for name, s in sample.items():
+        if name in given:
+            want = given[name]
+            if want.kind == "M":
+                read[name], dates[name] = "str", want
+            else:
+                read[name] = _NULLABLE.get(str(want), want)
+            continue
         values = s.dropna()
         kind = s.dtype.kind if len(values) else "S"
         if kind == "O" and all(isinstance(v, bool) for v in values):  # True/False with gaps
             kind = "b"
-        out[name] = {"i": "Int64", "u": "UInt64", "b": "boolean", "f": "float64"}.get(kind, "str")
-    return out
+        read[name] = {"i": "Int64", "u": "UInt64", "b": "boolean", "f": "float64"}.get(kind, "str")
+        if read[name] == "str" and len(values) and values.astype(str).str.match(_DATE_LIKE).all():
+            try:
+                dates[name] = pd.to_datetime(values.astype(str), format="ISO8601").dtype
+            except (ValueError, TypeError, OverflowError):
+                pass
+    missing = sorted(set(given) - set(sample.columns))
+    if missing:
+        raise _Usage(f"--dtype names columns the CSV does not have: {missing}")
+    return read, dates
 
 
 def _numpy_where_complete(df):
@@ -104,25 +148,46 @@ def _numpy_where_complete(df):
     return df
 
 
-def _csv_to_parquet(src, dst, compression, rg_size, sep) -> tuple:
+def _schema_dtype(read_dtype, given):
+    if given is not None:
+        return given
+    return str(read_dtype).lower().replace("boolean", "bool") if isinstance(read_dtype, str) else read_dtype
+
+
+def _csv_to_parquet(src, dst, compression, rg_size, sep, given=None) -> tuple:
     """Stream a CSV into a ParquetWriter, ``rg_size`` rows (one row group) at a time. The first
-    chunk decides the column types; the Parquet file then reads back as ``pandas.read_csv``
-    reads the whole CSV (ints with gaps as float64, bools with gaps as object)."""
+    chunk decides the column types (``given``: ``--dtype``'s first); the Parquet file then reads
+    back as ``pandas.read_csv(parse_dates=<the timestamp-looking columns>)`` reads the whole CSV
+    (ints with gaps as float64, bools with gaps as object)."""
     import pandas as pd
 
     from ..file.writer import ROW_GROUP_SIZE, ParquetWriter
 
-    rg_size = _positive(rg_size, ROW_GROUP_SIZE)
+    rg_size, given = _positive(rg_size, ROW_GROUP_SIZE), given or {}
     with _seekable(src) as path:
-        dtypes = _csv_dtypes(pd.read_csv(path, sep=sep, nrows=rg_size))
-        schema = pd.DataFrame({c: pd.Series(dtype=d.lower().replace("boolean", "bool")) for c, d in dtypes.items()})
+        dtypes, dates = _csv_dtypes(pd.read_csv(path, sep=sep, nrows=rg_size), given)
+        schema = pd.DataFrame({c: pd.Series(dtype=dates.get(c) or _schema_dtype(d, given.get(c)))
+                               for c, d in dtypes.items()})
         rows = groups = 0
         with ParquetWriter(dst, schema, compression=_codec(compression), row_group_offsets=rg_size, write_index=False,
                            nullable=list(schema.columns)) as writer:
             for chunk in _csv_chunks(path, sep, rg_size, dtypes):
-                writer.write(_numpy_where_complete(chunk))
+                writer.write(_typed(_numpy_where_complete(chunk), dates, given))
                 rows, groups = rows + len(chunk), groups + 1
     return rows, groups
+
+
+def _typed(chunk, dates: dict, given: dict):
+    """A chunk's timestamp columns parsed, and ``--dtype``'s types applied where a gap allows them."""
+    import pandas as pd
+
+    for name, dtype in dates.items():
+        s = pd.to_datetime(chunk[name], format="ISO8601", utc=getattr(dtype, "tz", None) is not None)
+        chunk[name] = s.dt.tz_convert(dtype.tz).astype(dtype) if getattr(dtype, "tz", None) else s.astype(dtype)
+    for name, dtype in given.items():
+        if name not in dates and chunk[name].dtype != dtype and not chunk[name].isna().any():
+            chunk[name] = chunk[name].astype(dtype)
+    return chunk
 
 
 def _csv_chunks(path, sep, rg_size, dtypes):

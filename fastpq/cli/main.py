@@ -80,6 +80,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _conversion_options(p, "snappy")
     p.add_argument("--to", choices=["parquet", "csv", "jsonl"], help="output format (default: from DST's name)")
     p.add_argument("--columns", help="comma-separated columns to keep (Parquet input)")
+    p.add_argument("--dtype", help="CSV input: column=type,... (pandas dtypes: int32, float32, bool, str, "
+                                   "datetime64[us], 'datetime64[ns, UTC]', category ...) instead of inferring")
     p = command("append", _append, "append the rows of a CSV or Parquet file to a Parquet file, in place")
     p.add_argument("src", metavar="SRC", help="CSV or Parquet file ('-': CSV on stdin)")
     _conversion_options(p, "the file's")
