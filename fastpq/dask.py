@@ -279,6 +279,8 @@ def _may_hold_nulls(ds, files, name, tables) -> bool:
 
     for i in files:
         pf = ds.file(i)
+        if not pf.num_rows:
+            continue   # no rows, no nulls
         if name not in pf.schema.names:
             return True
         node = pf.schema.field(name)

@@ -142,10 +142,9 @@ def _readable():
 
 # Left: dask's meta comes from ParquetDataset.empty (zero pieces), which does not apply what a read
 # of data applies (pandas metadata's nullable dtypes, time as timedelta, far dates as datetime64[s],
-# INT96's unit), and _meta widens ints of a 0-row file. Listed so each one is seen when fixed (strict).
+# INT96's unit). Listed so each one is seen when fixed (strict).
 META_GAPS = {
     "pyarrow_dates_far_from_1970.parquet": "date as object, not datetime64[s]",
-    "pyarrow_empty_0rows.parquet": "0 rows: int32 widened to float64, bool to object",
     "pyarrow_int96_timestamps.parquet": "INT96 meta in ns, data in us",
     "pyarrow_types_dict_v2_zstd.parquet": "Int64/UInt64 of pandas metadata as float64, time as object",
     "pyarrow_types_plain_v1_snappy.parquet": "Int64/UInt64 of pandas metadata as float64, time as object",
