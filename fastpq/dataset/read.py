@@ -62,6 +62,15 @@ class Piece:
     num_rows: int | None = None         # rows in the row groups kept (before row filtering)
 
 
+_PIECE_OPTIONS = {"index", "categories", "dtype_backend", "verify_checksums", "coerce_int96_timestamp_unit"}
+
+
+def _check_options(options: dict, method: str) -> None:
+    unknown = sorted(set(options) - _PIECE_OPTIONS)
+    if unknown:
+        raise TypeError(f"ParquetDataset.{method}() got an unexpected keyword argument {unknown[0]!r}")
+
+
 @dataclass
 class _Part:
     """Rows of one file read: data columns by field name, and the stored index if any."""
@@ -386,12 +395,14 @@ class ParquetDataset:
         if columns is not None:
             data, parts, order = self._select(columns, plan.fields)
             plan = dataclasses.replace(plan, data=data, partitions=parts, order=order)
+        _check_options(options, "read_piece")
         dtype_backend = options.get("dtype_backend")
         parts = self._read_one(plan, piece, options, 1)
         return self._combine(plan, parts, dtype_backend, filtered=True, options=options)
 
     def empty(self, plan: _Plan, **options):
         """A zero-row frame with the columns and dtypes of ``plan`` (dask's meta)."""
+        _check_options(options, "empty")
         return self._combine(plan, [], options.get("dtype_backend"), filtered=False, options=options)
 
     def _read_pieces(self, plan, pieces, threads, progress, options, frame=False) -> list:
