@@ -65,6 +65,7 @@ caller's lock: recover, read, check, journal the tag), ``write_part_of`` with
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import posixpath
@@ -230,9 +231,10 @@ class _DatasetWrite:
         if self.mode and self.old is not None:
             self._check_partitions()
             self.data = self._data()
-            check_names(self.data, self.old)
-            self.plan = plan_for(self.old, self.store.url)
-            check_frame(self.data, self.plan)
+            with dataset_words():
+                check_names(self.data, self.old)
+                self.plan = plan_for(self.old, self.store.url)
+                check_frame(self.data, self.plan)
         else:
             self.data = self._data()
             self.plan = build_plan(self.data, write_index, object_encoding, times, nullable)
@@ -266,8 +268,9 @@ class _DatasetWrite:
         groups = self._groups(starts)
         self.begin([folder for folder, _, _ in groups])
         try:
-            written = [write_part(self.store, rel, part, self.plan, self.options, each)
-                       for rel, (_, part, each) in zip(self.rels, groups)]
+            with dataset_words():
+                written = [write_part(self.store, rel, part, self.plan, self.options, each)
+                           for rel, (_, part, each) in zip(self.rels, groups)]
         except BaseException:
             self.roll_back()
             raise
@@ -372,6 +375,25 @@ class _DatasetWrite:
         kv[NEXT_PART_KEY] = str(next_part)
         fmd.key_value_metadata = [KeyValue(key=k, value=v) for k, v in kv.items()]
         return fmd, [r for r in replaced if r]
+
+
+_FILE_WORDS = (("the file has", "the dataset has"), ("the file's", "the dataset's"),
+               ("the file stores", "the dataset stores"))
+
+
+@contextlib.contextmanager
+def dataset_words():
+    """A frame checked against a dataset's schema by the file-level checks (which say "the
+    file has ..."): their SchemaMismatchError says "the dataset has ..." instead."""
+    try:
+        yield
+    except SchemaMismatchError as exc:
+        message = str(exc)
+        for old, new in _FILE_WORDS:
+            message = message.replace(old, new)
+        if message == str(exc):
+            raise
+        raise SchemaMismatchError(message) from None
 
 
 def begin_write(store, sample, partition_on, mode, custom_metadata, options, write_index=None,
