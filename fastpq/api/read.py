@@ -48,7 +48,8 @@ def read_parquet(path, columns=None, filters=None, index=None, categories=None, 
         fsspec filesystem for ``path``), ``row_groups`` (row group numbers to
         read), ``coerce_int96_timestamp_unit`` ('ns', 'us', 'ms' or 's'),
         ``filter_level`` ('row' default; 'page', 'row_group', 'file': stop at that
-        granularity), ``partitioning`` ('hive' default, 'drill', None),
+        granularity), ``partitioning`` ('hive' default, 'drill', None, or
+        ``{column: dtype}``: hive with those columns typed, fastpq.dataset.partitions),
         ``progress`` (a tqdm progress bar over files).
     """
     unknown = set(kwargs) - _ACCEPTED

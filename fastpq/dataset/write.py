@@ -71,6 +71,7 @@ import os
 import posixpath
 import uuid
 import zlib
+from collections import Counter
 from urllib.parse import quote
 
 import numpy as np
@@ -109,6 +110,7 @@ def write_dataset(root, df, partition_on=None, append=False, overwrite=True, sto
                                           or not isinstance(row_group_offsets, int)):
         starts = row_group_starts(len(df), row_group_offsets)  # checked: start at 0, increase
         row_group_offsets = None
+    _refuse_duplicates(list(df.columns))
     partition_on = [partition_on] if isinstance(partition_on, str) else list(partition_on or [])
     missing = [c for c in partition_on if c not in df.columns]
     if missing:
@@ -125,6 +127,15 @@ def write_dataset(root, df, partition_on=None, append=False, overwrite=True, sto
                             dict(options, row_group_offsets=row_group_offsets), file_scheme)
         job.plan_from(write_index, object_encoding, times, nullable)
         job.run(starts)
+
+
+def _refuse_duplicates(labels: list) -> None:
+    """pandas' refusal of duplicate column labels, before partition columns are split off
+    (a partition column named twice would otherwise fail inside groupby)."""
+    counts = Counter(str(x) for x in labels)
+    dupes = sorted(name for name, n in counts.items() if n > 1)
+    if dupes:
+        raise ValueError(f"Duplicate column names found: {dupes} (Parquet field names must be unique)")
 
 
 # ---------------------------------------------------------------- partitions
