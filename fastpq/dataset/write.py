@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import posixpath
 import uuid
 import zlib
