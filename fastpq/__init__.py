@@ -28,6 +28,18 @@ from .format.keyvalue import ArrowSchemaWarning, PandasMetadataWarning
 __version__ = "0.1.0"
 
 
+def _filtered_read(pf, row_groups, **kwargs):
+    # ParquetFile.to_pandas(filters=...): the dataset reader's one-file read, imported on first use
+    from .api.read import read_file_filtered
+
+    return read_file_filtered(pf, row_groups, **kwargs)
+
+
+from .file import reader as _reader  # noqa: E402
+
+_reader.FILTERED_READ = _filtered_read
+
+
 def __getattr__(name):
     # The writer is imported on first use: ``import fastpq`` stays light.
     if name == "ParquetWriter":

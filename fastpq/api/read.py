@@ -59,7 +59,8 @@ def read_parquet(path, columns=None, filters=None, index=None, categories=None, 
         fsspec filesystem for ``path``), ``row_groups`` (row group numbers to
         read), ``coerce_int96_timestamp_unit`` ('ns', 'us', 'ms' or 's'),
         ``filter_level`` ('row' default; 'page', 'row_group', 'file': stop at that
-        granularity), ``partitioning`` ('hive' default, 'drill', None),
+        granularity), ``partitioning`` ('hive' default, 'drill', None, or
+        ``{column: dtype}``: hive with those columns typed, fastpq.dataset.partitions),
         ``progress`` (a tqdm progress bar over files).
     """
     unknown = set(kwargs) - _ACCEPTED
@@ -138,3 +139,28 @@ def _is_directory(source: Source) -> bool:
     return False
 
 
+
+
+def read_file_filtered(pf, row_groups, columns=None, filters=None, filter_level="row", **options):
+    """``ParquetFile.to_pandas(filters=...)``: the one file read as a dataset of itself (the filter
+    language, pruning and row semantics of ``read_parquet(filters=)``), restricted to
+    ``row_groups`` (file row group numbers, read in file order; None: all)."""
+    import dataclasses
+
+    from ..dataset.read import ParquetDataset
+
+    ds = ParquetDataset.of_file(pf)
+    if row_groups is None:
+        return ds.to_pandas(columns=columns, filters=filters, filter_level=filter_level, **options)
+    options.pop("use_threads", None)  # one piece: read on the file reader's own pool
+    plan = ds.plan(columns, filters, filter_level, options.get("index"))
+    wanted = set(row_groups)
+    pieces = []
+    for piece in plan.pieces:
+        rgs = [k for k in (piece.row_groups or range(pf.num_row_groups)) if k in wanted]
+        if rgs:
+            sel = {k: v for k, v in (piece.selections or {}).items() if k in wanted} or None
+            pieces.append(dataclasses.replace(piece, row_groups=rgs, selections=sel, num_rows=None))
+    if not pieces:
+        return ds.empty(plan, **options)
+    return ds.read_piece(pieces[0], plan, **options)

@@ -61,10 +61,12 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
         crash-safely (``fastpq.append.appender``); the file decides the schema, index and
         pandas metadata, and write_index, times, object_encoding and nullable are
         ignored. A missing file is created.
-    file_scheme='hive': a dataset directory (``fastpq.dataset.write``);
+    file_scheme='hive': a dataset directory (``fastpq.dataset.write``); 'drill': the same with
+        directories named by value alone (fastparquet's; read back with partitioning='drill');
         ``partition_on``: columns whose values name the directories; ``append=True``
         adds part files, ``append='overwrite'`` replaces the partitions present in
-        ``df``; ``row_group_offsets`` must then be an int (rows per row group);
+        ``df``; ``row_group_offsets``: an int (rows per row group in each part file) or a
+        list (the frame's row group starts; each row group then split by partition);
         ``overwrite=False`` refuses to replace a non-empty directory. ``append=True`` on
         an existing directory appends to it as a dataset whatever ``file_scheme`` says.
     filesystem: an fsspec filesystem ``path`` is on (see fastpq.api.paths); a local path's
@@ -90,7 +92,7 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
         file_scheme = "hive"                  # appending to a dataset: its layout decides
     if file_scheme == "simple":
         if partition_on:
-            raise ValueError("partition_on needs file_scheme='hive'")
+            raise ValueError("partition_on needs file_scheme='hive' (or 'drill')")
         if append:
             return _append_file(path, df, options)
         check_parent_directory(path)
@@ -99,7 +101,9 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
         return write_file(path, df, options)
     from ..dataset.write import write_dataset
 
-    return write_dataset(path, df, partition_on, append=append, overwrite=overwrite, **_dataset_options(options))
+    return write_dataset(path, df, partition_on, append=append, overwrite=overwrite,
+                         file_scheme=options.file_scheme if options.file_scheme != "simple" else "hive",
+                         **_dataset_options(options))
 
 
 def _pandas_spellings(call: dict, pandas_names: dict) -> dict:
@@ -132,7 +136,7 @@ def _write_on_filesystem(fs, path, df, options) -> None:
         if options.file_scheme == "simple":
             raise ValueError("append=True with filesystem= works on datasets (file_scheme='hive') only")
         return write_dataset(path, df, options.partition_on, append=options.append, overwrite=options.overwrite,
-                             filesystem=fs, **_dataset_options(options))
+                             filesystem=fs, file_scheme=options.file_scheme, **_dataset_options(options))
     from ..file.writer import write_file
 
     path = os.fspath(path)

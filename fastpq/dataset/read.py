@@ -43,7 +43,7 @@ from ..frame.read.assemble import NULLABLE_NUMPY_TYPES, PandasMeta
 from ..frame.read.rows import filter_arrays
 from . import footers
 from .discover import discover
-from .partitions import discover_partitioning
+from .partitions import bind_filter, discover_partitioning
 from .progress import bar
 from .unify import unify
 
@@ -60,6 +60,15 @@ class Piece:
     groups: list | None = None          # bound predicates left for rows (None: no row filter)
     selections: dict | None = None      # {row group: row ranges} for page-pruned row groups
     num_rows: int | None = None         # rows in the row groups kept (before row filtering)
+
+
+_PIECE_OPTIONS = {"index", "categories", "dtype_backend", "verify_checksums", "coerce_int96_timestamp_unit"}
+
+
+def _check_options(options: dict, method: str) -> None:
+    unknown = sorted(set(options) - _PIECE_OPTIONS)
+    if unknown:
+        raise TypeError(f"ParquetDataset.{method}() got an unexpected keyword argument {unknown[0]!r}")
 
 
 @dataclass
@@ -252,9 +261,8 @@ class ParquetDataset:
     def _bind_partitions(self, dnf):
         if dnf is None:
             return None
-        p = self.partitioning
-        kinds = {n: ("number" if p.kinds[n] == "int32" else "string") for n in p.names}
-        return [[F.bind(pred, kinds[pred.column]) for pred in g if pred.column in kinds] for g in dnf]
+        kinds = self.partitioning.kinds
+        return [[bind_filter(pred, kinds[pred.column]) for pred in g if pred.column in kinds] for g in dnf]
 
     def _partitions_may_match(self, part_groups, i: int) -> bool:
         if part_groups is None:
@@ -273,12 +281,13 @@ class ParquetDataset:
             columns = [columns]
         data, out_parts, order = [], [], []
         for c in columns:
-            name = _field_named(c, fields, parts)
-            if name is None:
-                raise ValueError(f"column {c!r} is not in the dataset; its columns are "
-                                 f"{[f.label for f in fields.values()] + list(parts)}")
-            (out_parts if name in parts else data).append(name)
-            order.append(name)
+            shared = [n for n, f in fields.items() if f.name != f.node.name and f.node.name == c]
+            for name in shared or [_field_named(c, fields, parts)]:  # a shared name: all its fields
+                if name is None:
+                    raise ValueError(f"column {c!r} is not in the dataset; its columns are "
+                                     f"{[f.label for f in fields.values()] + list(parts)}")
+                (out_parts if name in parts else data).append(name)
+                order.append(name)
         return data, out_parts, order
 
     def _bind_all(self, dnf, fields):
@@ -290,8 +299,9 @@ class ParquetDataset:
             group = []
             for pred in g:
                 if pred.column in p.names:
-                    kind = "number" if p.kinds[pred.column] == "int32" else "string"
-                elif pred.column in fields:
+                    group.append(bind_filter(pred, p.kinds[pred.column]))
+                    continue
+                if pred.column in fields:
                     kind = F.kind_of(fields[pred.column].sig)
                 else:
                     raise FilterError(f"filter {(pred.column, pred.op, pred.value)!r}: no column "
@@ -386,12 +396,14 @@ class ParquetDataset:
         if columns is not None:
             data, parts, order = self._select(columns, plan.fields)
             plan = dataclasses.replace(plan, data=data, partitions=parts, order=order)
+        _check_options(options, "read_piece")
         dtype_backend = options.get("dtype_backend")
         parts = self._read_one(plan, piece, options, 1)
         return self._combine(plan, parts, dtype_backend, filtered=True, options=options)
 
     def empty(self, plan: _Plan, **options):
         """A zero-row frame with the columns and dtypes of ``plan`` (dask's meta)."""
+        _check_options(options, "empty")
         return self._combine(plan, [], options.get("dtype_backend"), filtered=False, options=options)
 
     def _read_pieces(self, plan, pieces, threads, progress, options, frame=False) -> list:
@@ -426,7 +438,7 @@ class ParquetDataset:
         from ..file.read import select_fields
 
         meta = PandasMeta(pf.pandas_metadata)
-        present = [n for n in plan.data if n in pf.schema.names]
+        present = [n for n in plan.data if n in pf.schema.keys or n in pf.schema.names]
         index = options.get("index")
         names, index_fields = select_fields(pf, meta, present, index)
         extra = [c for c in plan.filter_columns if c in pf.schema.names and c not in names
@@ -514,7 +526,7 @@ class ParquetDataset:
             return _Part({}, 0, 0)
         pf = self._pfs[i] if common is None else common[1]  # no data file: the declared schema's dtypes
         i = 0 if i is None else i
-        present = [n for n in plan.data if n in pf.schema.names]
+        present = [n for n in plan.data if n in pf.schema.keys or n in pf.schema.names]
         index = options.get("index")
         names, index_fields = select_fields(pf, PandasMeta(pf.pandas_metadata), present, index)
         df = read_file(pf, columns=names, row_groups=[], index=index, categories=options.get("categories"),

@@ -151,11 +151,11 @@ def file_fields(pf) -> list:
     meta = PandasMeta(pf.pandas_metadata)
     index = set(meta.index_columns)
     out = []
-    for name in pf.schema.names:
+    for name in pf.schema.keys:  # fields sharing a name: one each, by position (as a single file reads)
         node = pf.schema.field(name)
         flat = node.is_leaf and node.max_rep == 0
         ctype = column_type(node, origins.get(name)) if flat else None
-        out.append((name, node, ctype, meta.original_name(name), name in index))
+        out.append((name, node, ctype, meta.original_name(node.name), name in index))
     return out
 
 

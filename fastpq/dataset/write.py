@@ -15,6 +15,20 @@ files. Without ``partition_on`` the part files sit at the top level. A
 RangeIndex is not stored (rows of a dataset have no global order); any other
 index is stored as columns, as in single files.
 
+``file_scheme='drill'`` (fastparquet's): directories are named by the value
+alone (``root/v1/v2/part...``), encoded as above; a read with
+``partitioning='drill'`` gives them back as columns ``dir0``, ``dir1``, ... (the
+column names are not in the paths; ``_metadata`` records them under
+``fastpq:partitions`` with ``"scheme": "drill"``). A drill value that is null or
+whose directory name would be empty or hidden ('.' or '_' first) is refused
+before anything is written: listings skip such directories. An append follows
+the dataset's recorded scheme.
+
+``row_group_offsets``: an int is rows per row group in each part file; a list
+is applied to the frame first (the row groups a single file would get), then
+each row group is split by partition, as fastparquet did: every partition's
+part file holds one row group per frame row group that has rows of it.
+
 Every write, append or partition overwrite follows one protocol, whose commit
 point is the atomic replacement of ``_metadata`` (``Store.put_atomic``):
 
@@ -51,23 +65,26 @@ caller's lock: recover, read, check, journal the tag), ``write_part_of`` with
 """
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import posixpath
 import uuid
 import zlib
+from collections import Counter
 from urllib.parse import quote
 
 import numpy as np
 
 from ..append.schema import check_frame, check_names, plan_for, updated_key_value
 from ..errors import ParquetError, PartitionError, SchemaMismatchError
+from ..file.rowgroup import row_group_starts
 from .footers import checked_file_paths
 from .journal import JOURNAL, abort, is_current, put_journal, recover, tagged_files
 from .metadata import PARTITIONS_KEY, collect, file_bytes, file_path_of, located, parse_bytes, write_metadata
 from .store import METADATA, Store
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+SCHEMES = ("hive", "drill")
 NEXT_PART_KEY = "fastpq:next_part"
 
 
@@ -75,18 +92,24 @@ NEXT_PART_KEY = "fastpq:next_part"
 
 def write_dataset(root, df, partition_on=None, append=False, overwrite=True, storage_options=None,
                   filesystem=None, row_group_offsets=None, write_index=None, times="int64",
-                  object_encoding="infer", nullable=None, custom_metadata=None, **options) -> None:
+                  object_encoding="infer", nullable=None, custom_metadata=None, file_scheme="hive",
+                  **options) -> None:
     """Write, append to (``append=True``) or overwrite partitions of (``append='overwrite'``)
     the dataset at ``root`` (see the module docstring). ``options``: the file writer's
-    (compression, stats, dictionary, ...)."""
+    (compression, stats, dictionary, ...); ``file_scheme``: 'hive' or 'drill'."""
     from ..frame.write.plan import as_frame
 
     df = as_frame(df)
     if append not in (False, True, "overwrite"):
         raise ValueError(f"append must be False, True or 'overwrite', not {append!r}")
+    if file_scheme not in SCHEMES:
+        raise ValueError(f"a dataset's file_scheme must be one of {SCHEMES}, not {file_scheme!r}")
+    starts = None
     if row_group_offsets is not None and (isinstance(row_group_offsets, bool)
                                           or not isinstance(row_group_offsets, int)):
-        raise ValueError("a dataset's row_group_offsets must be an int: rows per row group")
+        starts = row_group_starts(len(df), row_group_offsets)  # checked: start at 0, increase
+        row_group_offsets = None
+    _refuse_duplicates(list(df.columns))
     partition_on = [partition_on] if isinstance(partition_on, str) else list(partition_on or [])
     missing = [c for c in partition_on if c not in df.columns]
     if missing:
@@ -100,9 +123,18 @@ def write_dataset(root, df, partition_on=None, append=False, overwrite=True, sto
     with store.lock():
         recover(store)
         job = _DatasetWrite(store, df, partition_on, append, custom_metadata,
-                            dict(options, row_group_offsets=row_group_offsets))
+                            dict(options, row_group_offsets=row_group_offsets), file_scheme)
         job.plan_from(write_index, object_encoding, times, nullable)
-        job.run()
+        job.run(starts)
+
+
+def _refuse_duplicates(labels: list) -> None:
+    """pandas' refusal of duplicate column labels, before partition columns are split off
+    (a partition column named twice would otherwise fail inside groupby)."""
+    counts = Counter(str(x) for x in labels)
+    dupes = sorted(name for name, n in counts.items() if n > 1)
+    if dupes:
+        raise ValueError(f"Duplicate column names found: {dupes} (Parquet field names must be unique)")
 
 
 # ---------------------------------------------------------------- partitions
@@ -143,7 +175,18 @@ def _is_null(value) -> bool:
         return True
 
 
-def split(df, partition_on: list) -> list:
+def drill_value(value) -> str:
+    """The directory name of one drill partition value; ``PartitionError`` for what a
+    listing would not find (null, empty, '.' or '_' first)."""
+    text = "" if _is_null(value) else partition_value(value)
+    if not text or text[:1] in (".", "_"):
+        what = "a null" if _is_null(value) else f"the value {value!r}"
+        raise PartitionError(f"file_scheme='drill' cannot store {what}: its directory name {text!r} would be "
+                             f"{'empty' if not text else 'hidden'} (listings skip it); use file_scheme='hive'")
+    return text
+
+
+def split(df, partition_on: list, scheme: str = "hive") -> list:
     """[(relative directory, part DataFrame without the partition columns)] in key order."""
     if not partition_on:
         return [("", df)] if len(df) else []
@@ -155,13 +198,17 @@ def split(df, partition_on: list) -> list:
     out = []
     for key, part in groups:
         key = key if isinstance(key, tuple) else (key,)
-        folder = "/".join(f"{partition_key(name)}={partition_value(v)}" for name, v in zip(partition_on, key))
+        if scheme == "drill":
+            folder = "/".join(drill_value(v) for v in key)
+        else:
+            folder = "/".join(f"{partition_key(name)}={partition_value(v)}" for name, v in zip(partition_on, key))
         out.append((folder, part.iloc[:, keep]))
     return out
 
 
-def _partition_kinds(df, partition_on) -> list:
-    return [{"name": str(c), "kind": getattr(df[c].dtype, "kind", "O")} for c in partition_on]
+def _partition_kinds(df, partition_on, scheme="hive") -> list:
+    extra = {"scheme": "drill"} if scheme == "drill" else {}
+    return [dict({"name": str(c), "kind": getattr(df[c].dtype, "kind", "O")}, **extra) for c in partition_on]
 
 
 def _dataset_partitions(fmd) -> list | None:
@@ -181,8 +228,9 @@ def _dataset_partitions(fmd) -> list | None:
 # ---------------------------------------------------------------- the write
 
 class _DatasetWrite:
-    def __init__(self, store, df, partition_on, mode, custom_metadata, options):
+    def __init__(self, store, df, partition_on, mode, custom_metadata, options, scheme="hive"):
         self.store, self.df, self.partition_on, self.mode = store, df, partition_on, mode
+        self.scheme = scheme
         self.custom = custom_metadata
         self.options = options
         self.old = read_dataset(store)
@@ -193,9 +241,10 @@ class _DatasetWrite:
         if self.mode and self.old is not None:
             self._check_partitions()
             self.data = self._data()
-            check_names(self.data, self.old)
-            self.plan = plan_for(self.old, self.store.url)
-            check_frame(self.data, self.plan)
+            with dataset_words():
+                check_names(self.data, self.old)
+                self.plan = plan_for(self.old, self.store.url)
+                check_frame(self.data, self.plan)
         else:
             self.data = self._data()
             self.plan = build_plan(self.data, write_index, object_encoding, times, nullable)
@@ -210,6 +259,8 @@ class _DatasetWrite:
         if known is None:
             return
         names = [p["name"] for p in known]
+        if known:  # an append follows the dataset's layout
+            self.scheme = known[0].get("scheme", "hive")
         if not self.partition_on and names:
             self.partition_on = names
             missing = [c for c in names if c not in self.df.columns]
@@ -217,21 +268,35 @@ class _DatasetWrite:
                 raise SchemaMismatchError(f"the dataset is partitioned on {names}; the DataFrame lacks {missing}")
         if [str(c) for c in self.partition_on] != names:
             raise SchemaMismatchError(f"the dataset is partitioned on {names}, not {list(self.partition_on)}")
-        for p, new in zip(known, _partition_kinds(self.df, self.partition_on)):
+        for p, new in zip(known, _partition_kinds(self.df, self.partition_on, self.scheme)):
             if p.get("kind") and p["kind"] != new["kind"] and {p["kind"], new["kind"]} - {"i", "u"}:
                 raise SchemaMismatchError(f"partition column {p['name']!r}: the dataset's values have dtype kind "
                                           f"{p['kind']!r}, the DataFrame's {self.df[p['name']].dtype}")
 
-    def run(self) -> None:
-        groups = [(folder, part) for folder, part in split(self.df, self.partition_on) if len(part)]
-        self.begin([folder for folder, _ in groups])
+    def run(self, starts=None) -> None:
+        """Write the frame (``starts``: the frame's row group starts, module docstring)."""
+        groups = self._groups(starts)
+        self.begin([folder for folder, _, _ in groups])
         try:
-            written = [write_part(self.store, rel, part, self.plan, self.options)
-                       for rel, (_, part) in zip(self.rels, groups)]
+            with dataset_words():
+                written = [write_part(self.store, rel, part, self.plan, self.options, each)
+                           for rel, (_, part, each) in zip(self.rels, groups)]
         except BaseException:
             self.roll_back()
             raise
         self.commit(written, len(groups))
+
+    def _groups(self, starts) -> list:
+        """[(folder, part, True: ``part`` is a list of frames, one row group each)], with rows."""
+        if starts is None:
+            return [(folder, part, False) for folder, part in split(self.df, self.partition_on, self.scheme)
+                    if len(part)]
+        pieces: dict = {}   # folder -> its rows of each frame row group, folders in order of first rows
+        for a, b in zip(starts, starts[1:] + [len(self.df)]):
+            for folder, part in split(self.df.iloc[a:b], self.partition_on, self.scheme):
+                if len(part):
+                    pieces.setdefault(folder, []).append(part)
+        return [(folder, parts, True) for folder, parts in pieces.items()]
 
     def begin(self, folders=None) -> None:
         """Step 3's journal: the part files of ``folders`` (one each) when known, and the
@@ -316,10 +381,29 @@ class _DatasetWrite:
                 replaced = sorted({file_path_of(rg) for rg in old.row_groups} | set(_listed(self.store)))
         kv = {k.key: k.value for k in fmd.key_value_metadata or []}
         if PARTITIONS_KEY not in kv and self.partition_on:
-            kv[PARTITIONS_KEY] = json.dumps(_partition_kinds(self.df, self.partition_on))
+            kv[PARTITIONS_KEY] = json.dumps(_partition_kinds(self.df, self.partition_on, self.scheme))
         kv[NEXT_PART_KEY] = str(next_part)
         fmd.key_value_metadata = [KeyValue(key=k, value=v) for k, v in kv.items()]
         return fmd, [r for r in replaced if r]
+
+
+_FILE_WORDS = (("the file has", "the dataset has"), ("the file's", "the dataset's"),
+               ("the file stores", "the dataset stores"))
+
+
+@contextlib.contextmanager
+def dataset_words():
+    """A frame checked against a dataset's schema by the file-level checks (which say "the
+    file has ..."): their SchemaMismatchError says "the dataset has ..." instead."""
+    try:
+        yield
+    except SchemaMismatchError as exc:
+        message = str(exc)
+        for old, new in _FILE_WORDS:
+            message = message.replace(old, new)
+        if message == str(exc):
+            raise
+        raise SchemaMismatchError(message) from None
 
 
 def begin_write(store, sample, partition_on, mode, custom_metadata, options, write_index=None,
@@ -372,8 +456,10 @@ def read_dataset(store):
     return collect(store, store.data_files())
 
 
-def write_part(store, rel: str, part, plan, options: dict):
-    """Write one part file; returns its row groups (file_path set) and row count."""
+def write_part(store, rel: str, part, plan, options: dict, row_group_each=False):
+    """Write one part file (``row_group_each``: ``part`` is a list of frames, one row group
+    each; else the options' rows per row group); returns its row groups (file_path set)
+    and row count."""
     from ..file.writer import ParquetWriter
 
     store.makedirs(posixpath.dirname(rel))
@@ -387,7 +473,8 @@ def write_part(store, rel: str, part, plan, options: dict):
         f = target = store.fs.open(store.target(tmp or rel), "wb")
     writer = ParquetWriter(target, plan, overwrite=False, custom_metadata=custom, **options)
     try:
-        writer.write(part)
+        for piece in part if row_group_each else [part]:
+            writer.write(piece, [0] if row_group_each else None)
         writer.close()
         if f is not None:
             f.close()

@@ -78,8 +78,8 @@ class WriteOptions:
         return cls(**{f.name: scope[f.name] for f in fields(cls) if f.init and f.name in scope})
 
     def __post_init__(self):
-        if self.file_scheme not in ("simple", "hive"):
-            raise ValueError(f"file_scheme must be 'simple' or 'hive', not {self.file_scheme!r}")
+        if self.file_scheme not in ("simple", "hive", "drill"):
+            raise ValueError(f"file_scheme must be 'simple', 'hive' or 'drill', not {self.file_scheme!r}")
         if self.data_page_version not in (1, 2):
             raise ValueError(f"data_page_version must be 1 or 2, not {self.data_page_version!r}")
         if not isinstance(self.page_size, int) or self.page_size <= 0:

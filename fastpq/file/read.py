@@ -123,6 +123,8 @@ def select_fields(pf, meta, columns, index):
 def _fields_of(pf, meta, column) -> list:
     """The keys of ``column``: every field of that name when fields share it (all of them are read,
     each from its own position, under the same label), else the one field."""
+    if isinstance(column, str) and column in pf.schema.keys and column not in pf.schema.names:
+        return [column]        # one field of a shared name, by its key (a dataset's combined schema names it)
     shared = pf.schema.keys_named(column) if isinstance(column, str) else []
     return shared if len(shared) > 1 else [_field_of(pf, meta, column)]
 

@@ -20,6 +20,11 @@ from ..format.statistics import chunk_statistics
 from ..format.source import Source
 from .journal import local_footer
 
+# Reading one file with ``filters`` is the dataset reader's one-file read (same filter language,
+# pruning and row semantics as ``read_parquet(filters=)``); the package (``fastpq/__init__``, the
+# top layer) sets this slot, so that this layer imports nothing above it.
+FILTERED_READ = None
+
 
 @dataclass(frozen=True)
 class RowGroupInfo:
@@ -46,15 +51,23 @@ class _RowGroupReads:
         return int(sum(int(counts[i]) for i in self._selection))
 
     def to_pandas(self, columns=None, row_groups=None, index=None, categories=None, dtype_backend=None,
-                  use_threads=True, verify_checksums=False, coerce_int96_timestamp_unit=None):
+                  use_threads=True, verify_checksums=False, coerce_int96_timestamp_unit=None, filters=None,
+                  filter_level="row"):
         """Read the selection (or some of its columns / row groups) into a DataFrame.
 
         ``row_groups`` are positions within this object's row groups (for a
-        ParquetFile, the file's row group numbers).
+        ParquetFile, the file's row group numbers). ``filters`` / ``filter_level``: as
+        ``fastpq.read_parquet`` takes them (rows matching the filters, pruned by
+        statistics and page indexes first); the index is then as read_parquet's with filters.
         """
         from .read import read_file
 
         rgs = self._row_group_numbers(row_groups)
+        if filters is not None:
+            return FILTERED_READ(self._pf, rgs, columns=columns, filters=filters, filter_level=filter_level,
+                                 index=index, categories=categories, dtype_backend=dtype_backend,
+                                 use_threads=use_threads, verify_checksums=verify_checksums,
+                                 coerce_int96_timestamp_unit=coerce_int96_timestamp_unit)
         return read_file(self._pf, columns=columns, row_groups=rgs, index=index, categories=categories,
                          dtype_backend=dtype_backend, use_threads=use_threads, verify_checksums=verify_checksums,
                          coerce_int96_timestamp_unit=coerce_int96_timestamp_unit)
@@ -116,6 +129,11 @@ class _RowGroupReads:
         if isinstance(row_groups, (int,)) and not isinstance(row_groups, bool):
             row_groups = [row_groups]
         return [selection[row_group_position(k, len(selection))] for k in row_groups]
+
+
+for _name in ("count", "to_pandas", "iter_row_groups", "head", "__getitem__", "__iter__"):
+    # TypeErrors (a wrong keyword) name the public class, not this private base
+    getattr(_RowGroupReads, _name).__qualname__ = f"ParquetFile.{_name}"
 
 
 class ParquetFile(_RowGroupReads):

@@ -52,7 +52,10 @@ def null_column(dtype, n: int):
 
 
 def partition_array(codes: np.ndarray, categories: list, kind: str, dtype_backend=None):
-    """A partition column: categorical codes over the dataset's values of one key."""
+    """A partition column: categorical codes over the dataset's values of one key (an explicit
+    type, kind 'as:<dtype>': a plain column of that dtype, fastpq.dataset.partitions)."""
+    if kind.startswith("as:"):
+        return _typed_partition(codes, categories, kind[3:], dtype_backend)
     cats = pd.Index(categories, dtype="int32" if kind == "int32" else "str" if categories else object)
     cat = pd.Categorical.from_codes(codes.astype(np.int32, copy=False), categories=cats)
     if dtype_backend != "pyarrow":
@@ -63,6 +66,43 @@ def partition_array(codes: np.ndarray, categories: list, kind: str, dtype_backen
     indices = pa.array(codes.astype(np.int32), mask=codes < 0, type=pa.int32())
     return pd.array(pa.DictionaryArray.from_arrays(indices, values), dtype=pd.ArrowDtype(
         pa.dictionary(pa.int32(), values.type)))
+
+
+_NULLABLE = {"bool": "boolean", "str": "string"}
+
+
+def _typed_partition(codes: np.ndarray, values: list, dtype: str, dtype_backend):
+    """Partition values of an explicit type (datetimes as nanoseconds) as pyarrow's typed
+    partitioning reads them: ints with nulls as float64, bools with nulls as object."""
+    codes = np.asarray(codes)
+    nulls = codes < 0
+    if dtype.startswith("datetime64"):
+        per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[dtype[11:-1]]
+        base = np.array([v // per for v in values] or [0], np.int64).view(dtype)
+        out = base[np.where(nulls, 0, codes)]
+        out[nulls] = np.datetime64("NaT")
+        return pd.array(out, dtype=pd.ArrowDtype(pa_type(dtype))) if dtype_backend == "pyarrow" else out
+    objects = np.array(values + [None], dtype=object)[np.where(nulls, len(values), codes)]
+    if dtype_backend == "pyarrow":
+        return pd.array(objects, dtype=pd.ArrowDtype(pa_type(dtype)))
+    if dtype_backend == "numpy_nullable":
+        return pd.array(objects, dtype=_NULLABLE.get(dtype, dtype.capitalize().replace("Uint", "UInt")))
+    if dtype == "str":
+        return pd.array(objects, dtype="str")
+    if not nulls.any():
+        return objects.astype(dtype)
+    if dtype == "bool":
+        return objects
+    floats = np.array([np.nan if v is None else v for v in values] + [np.nan], np.float64)
+    return floats[np.where(nulls, len(values), codes)].astype("float32" if dtype == "float32" else "float64")
+
+
+def pa_type(dtype: str):
+    import pyarrow as pa
+
+    if dtype.startswith("datetime64"):
+        return pa.timestamp(dtype[11:-1])
+    return pa.string() if dtype == "str" else pa.bool_() if dtype == "bool" else pa.from_numpy_dtype(np.dtype(dtype))
 
 
 def concat_column(pieces: list, lengths: list):

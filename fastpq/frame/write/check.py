@@ -28,6 +28,9 @@ def check_columns(names: list, expected: list) -> None:
     """SchemaMismatchError unless the DataFrame's column ``names`` (Parquet field names)
     are ``expected``, in that order."""
     if names != expected:
+        if sorted(map(str, names)) == sorted(map(str, expected)) and len(set(names)) == len(names):
+            raise SchemaMismatchError(f"the DataFrame has the file's columns in another order: {names}, expected "
+                                      f"{expected} (appends keep the file's order: pass df[{expected}])")
         missing = [n for n in expected if n not in names]
         extra = [str(n) for n in names if n not in expected]
         raise SchemaMismatchError(f"the DataFrame's columns differ from the file's: missing {missing}, "
@@ -98,7 +101,12 @@ def _check_index(df: pd.DataFrame, plan) -> None:
         name = plan.range_index.get("name")
         if mine is None or mine.get("name") != name:
             found = f"a RangeIndex named {mine.get('name')!r}" if mine else f"an index of dtype {df.index.dtype}"
-            raise SchemaMismatchError(f"index: the file has a RangeIndex named {name!r}, the DataFrame has {found}")
+            fix = (f"rename it: df.rename_axis({name!r})" if mine else
+                   "a filtered or sorted frame keeps its row labels: append df.reset_index(drop=True) to continue "
+                   "the file's RangeIndex; a file written with write_index=False stores no index and takes any, "
+                   "one written with write_index=True stores the labels")
+            raise SchemaMismatchError(f"index: the file has a RangeIndex named {name!r}, the DataFrame has {found} "
+                                      f"({fix})")
         return
     if not stored:
         return
