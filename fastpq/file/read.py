@@ -21,6 +21,7 @@ from ..column.read.flat import FlatColumn, Int96Overflow, NotDictionaryEncoded
 from ..errors import CorruptFileError, PrecisionError, UnsupportedFeatureError
 from ..format.arrow_types import column_type, match_fields
 from ..format.footer import row_group_position
+from ..format.thrift_io import paused_gc
 from ..frame.read import arrays, assemble
 from ..frame.read.dtypes import check_dtype_backend
 from ..options import Budget
@@ -42,8 +43,20 @@ def read_file(pf, columns=None, row_groups=None, index=None, categories=None, dt
 
     What the read decodes is charged to one ``fastpq.options.Budget``
     (``fastpq.options.max_decoded_bytes``) before it is allocated.
+
+    The cyclic garbage collector is paused for the read (``paused_gc``): a read of many small
+    chunks makes objects by the hundred thousand (pages, headers, slices), none in a cycle, and
+    the collector's passes over them cost a fifth of the read (2,000 row groups x 4 columns:
+    0.56 s -> 0.45 s of CPU).
     """
     check_dtype_backend(dtype_backend)
+    with paused_gc():
+        return _read_file(pf, columns, row_groups, index, categories, dtype_backend, use_threads, verify_checksums,
+                          coerce_int96_timestamp_unit, limit, masks, arrays_only)
+
+
+def _read_file(pf, columns, row_groups, index, categories, dtype_backend, use_threads, verify_checksums,
+               coerce_int96_timestamp_unit, limit, masks, arrays_only):
     meta = assemble.PandasMeta(pf.pandas_metadata)  # checked (or dropped with a warning) by ParquetFile
     names, index_fields = select_fields(pf, meta, columns, index)
     rgs = list(range(pf.num_row_groups)) if row_groups is None else [row_group_position(i, pf.num_row_groups) for i in row_groups]
