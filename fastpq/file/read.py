@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..column.read.chunk import INT96_UNITS, ChunkBuffers, decode_chunk, decode_chunks
+from ..column.read.chunk import INT96_UNITS, ChunkBuffers, decode_chunk, decode_chunks, row_group_block
 from ..column.read.decoders import CodesTooNarrow
 from ..column.read.flat import FlatColumn, Int96Overflow, NotDictionaryEncoded
 from ..errors import CorruptFileError, PrecisionError, UnsupportedFeatureError
@@ -220,14 +220,24 @@ def _decode_flat_fields(pf, wanted, cat_fields, plan, pool) -> dict:
     retry = set()
     buffers = ChunkBuffers()
 
-    def task(item):
+    def task(item, block=None):
         name, k = item
         try:
-            decode_chunk(pf, cols[name], plan.rgs, plan.starts, k, plan.verify, buffers)
+            decode_chunk(pf, cols[name], plan.rgs, plan.starts, k, plan.verify, buffers, block)
         except (NotDictionaryEncoded, Int96Overflow, CodesTooNarrow):
             retry.add(name)
 
-    list(pool.map(task, [(name, k) for name in cols for k in range(len(plan.rgs))]))
+    if isinstance(pool, _Inline) and plan.limit is None:  # row group by row group, one read for its chunks
+        for k, i in enumerate(plan.rgs):
+            block = row_group_block(pf, list(cols.values()), i, buffers)
+            try:
+                for name in cols:
+                    task((name, k), block)
+            finally:
+                if block is not None:
+                    buffers.give(block.buf)
+    else:
+        list(pool.map(task, [(name, k) for name in cols for k in range(len(plan.rgs))]))
     done = {}
     for name, col in cols.items():
         if name not in retry and not col.int96_overflowed and not _inexact(col):

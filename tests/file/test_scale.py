@@ -101,3 +101,36 @@ def test_gc_restored_after_a_failed_read(tmp_path):
         assert gc.isenabled()
     finally:
         (gc.enable if was else gc.disable)()
+
+
+@pytest.mark.parametrize("columns", [None, ["c0"], ["c0", "c3"], ["c3", "c1"]])
+@pytest.mark.parametrize("use_threads", [False, True])
+def test_one_read_per_row_group_of_small_chunks(tmp_path, monkeypatch, columns, use_threads):
+    """Inline reads fetch a row group's chunks with one read (``row_group_block``), not one each."""
+    from fastpq.format.source import Source
+
+    path = _file(tmp_path, 50_000, 1_000, 4, nulls=True)
+    calls = []
+    real = Source.read_array
+
+    def counting(self, start, length, out=None):
+        calls.append(length)
+        return real(self, start, length, out=out)
+
+    monkeypatch.setattr(Source, "read_array", counting)
+    df = fastpq.read_parquet(path, columns=columns, use_threads=use_threads)
+    if columns in (None, ["c3", "c1"], ["c0"]):       # adjacent chunks (c1..c3: c2 between, half the span)
+        assert len(calls) == 50                       # inline either way: chunks of 1,000 rows
+    else:                                             # a gap larger than the chunks: read alone
+        assert 50 <= len(calls) <= 100
+    pd.testing.assert_frame_equal(df, pq.read_table(path, columns=columns).to_pandas())
+
+
+def test_head_and_row_group_selection_with_blocks(tmp_path):
+    path = _file(tmp_path, 20_000, 1_000, 4, nulls=True)
+    expected = pq.read_table(path).to_pandas()
+    pf = fastpq.ParquetFile(path)
+    pd.testing.assert_frame_equal(pf.head(2_500).reset_index(drop=True), expected.head(2_500))
+    got = pf.to_pandas(row_groups=[3, 1, 7], use_threads=False)
+    want = pq.ParquetFile(path).read_row_groups([3, 1, 7]).to_pandas()
+    pd.testing.assert_frame_equal(got, want)
