@@ -134,3 +134,18 @@ def test_head_and_row_group_selection_with_blocks(tmp_path):
     got = pf.to_pandas(row_groups=[3, 1, 7], use_threads=False)
     want = pq.ParquetFile(path).read_row_groups([3, 1, 7]).to_pandas()
     pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("ncols", [2, 50])
+def test_zero_rows_read_no_chunk_bytes(tmp_path, monkeypatch, ncols):
+    """A file of 0 rows (an empty row group, as pyarrow writes it): nothing of its chunks is read."""
+    from fastpq.format.source import Source
+
+    path = tmp_path / "empty.parquet"
+    pq.write_table(pa.schema([(f"c{i}", pa.int64()) for i in range(ncols)]).empty_table(), path)
+    calls = []
+    real = Source.read_array
+    monkeypatch.setattr(Source, "read_array", lambda self, *a, **k: calls.append(a) or real(self, *a, **k))
+    df = fastpq.read_parquet(path)
+    assert calls == []
+    pd.testing.assert_frame_equal(df, pq.read_table(path).to_pandas())

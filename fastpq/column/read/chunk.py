@@ -75,7 +75,7 @@ def row_group_block(pf, cols, i: int, buffers: ChunkBuffers) -> Block | None:
     """One read of the chunks of ``cols`` in row group ``i`` when they lie close together
     (``BLOCK_MAX``), else None (each chunk is then read alone; so are chunks whose metadata is
     bad: ``decode_chunk`` raises for them)."""
-    if len(cols) < 2:
+    if len(cols) < 2 or pf.metadata.row_groups.num_rows[i] <= 0:  # nothing to read in an empty row group
         return None
     data_end = pf.file_size - pf.footer_size - 8
     rg = pf.metadata.row_groups[i]
