@@ -38,6 +38,7 @@ from ..errors import CorruptFileError, FilterError, SchemaMismatchError
 from ..file import page_read
 from ..file.reader import ParquetFile
 from ..format.statistics import chunk_statistics
+from ..format.thrift_io import paused_gc
 from ..frame.read import combine, filters as F
 from ..frame.read.assemble import NULLABLE_NUMPY_TYPES, PandasMeta
 from ..frame.read.rows import filter_arrays
@@ -383,13 +384,14 @@ class ParquetDataset:
         granularity: a superset of the matching rows, nothing filtered row by row).
         """
         threads = self._threads if use_threads is None else use_threads
-        plan = self.plan(columns, filters, filter_level, index)
         options = dict(index=index, categories=categories, dtype_backend=dtype_backend,
                        verify_checksums=verify_checksums, coerce_int96_timestamp_unit=coerce_int96_timestamp_unit)
         progress = self._progress if progress is None else progress
-        single = len(plan.pieces) == 1 and filters is None   # the file's own index (RangeIndex metadata) holds
-        parts = self._read_pieces(plan, plan.pieces, threads, progress, options, frame=single)
-        return self._combine(plan, parts, dtype_backend, filtered=filters is not None, options=options)
+        with paused_gc():  # footers, pages and parts by the thousand, none cyclic (fastpq.file.read)
+            plan = self.plan(columns, filters, filter_level, index)
+            single = len(plan.pieces) == 1 and filters is None   # the file's own index (RangeIndex metadata) holds
+            parts = self._read_pieces(plan, plan.pieces, threads, progress, options, frame=single)
+            return self._combine(plan, parts, dtype_backend, filtered=filters is not None, options=options)
 
     def read_piece(self, piece: Piece, plan: _Plan, columns=None, **options):
         """One piece (from ``plan(...).pieces``) as a DataFrame shaped like the whole read."""
