@@ -214,3 +214,49 @@ def fixed_bytes_values(dense, width: int, name) -> np.ndarray:
                             f"(FIXED_LEN_BYTE_ARRAY({width})), found {v!r}")
     raw = b"".join(dense)
     return np.frombuffer(raw, np.uint8).reshape(len(dense), width)
+
+
+def numpy_fixed_bytes(values: np.ndarray, width: int, name) -> np.ndarray:
+    """(n, width) uint8 of a numpy ``|S<width>`` array: its bytes as numpy holds them (short
+    values padded with NULs, which ``np.array(read_back, 'S<width>')`` strips again)."""
+    if values.dtype.itemsize != width:
+        raise TypeError(f"column {name!r}: values of dtype {values.dtype} in FIXED_LEN_BYTE_ARRAY({width})")
+    return np.ascontiguousarray(values).view(np.uint8).reshape(len(values), width)
+
+
+def fixed_width(values: np.ndarray) -> int | None:
+    """The length shared by the non-null values of an object column when every one is a
+    ``numpy.bytes_`` (written as FIXED_LEN_BYTE_ARRAY of that length), else None."""
+    first = _first(values, lambda v: not _is_null(v))
+    if not isinstance(first, np.bytes_) or not len(first):
+        return None
+    width = len(first)
+    same = all(_is_null(v) or (isinstance(v, np.bytes_) and len(v) == width) for v in values)
+    return width if same else None
+
+
+def _is_null(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
+# ---------------------------------------------------------------- odd decimals
+
+def odd_decimal_error(values, name) -> ValueError:
+    """The error for a column holding ``Decimal('sNaN')`` (which pandas cannot even test for
+    missingness): a signalling NaN is neither a number nor a missing value."""
+    bad = _first(values, lambda v: isinstance(v, Decimal) and v.is_snan())
+    return ValueError(f"column {name!r}: cannot store {bad!r}: a signalling NaN is neither a number "
+                      f"nor a missing value")
+
+
+def check_decimal_inputs(values, name) -> None:
+    """object_encoding='decimal' infers precision and scale from Decimal values: anything
+    else (text, numbers, NaN or infinite Decimals) is refused naming it."""
+    for v in values:
+        if _is_null(v):
+            continue
+        if not isinstance(v, Decimal):
+            raise TypeError(f"column {name!r}: object_encoding 'decimal' takes Decimal values, found {v!r} "
+                            f"({type(v).__name__}); give 'decimal(precision,scale)' to store numbers")
+        if v.is_snan():
+            raise odd_decimal_error(values, name)
