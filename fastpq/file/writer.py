@@ -56,13 +56,15 @@ class ParquetWriter:
         return self
 
     def _open(self, path, schema_or_first_df, options: WriteOptions) -> None:
-        from ..frame.write.plan import WritePlan, as_frame, build_plan
+        from ..frame.write.plan import WritePlan, as_frame, build_plan, column_names
 
         if isinstance(schema_or_first_df, WritePlan):
             self.plan = schema_or_first_df
         else:
-            self.plan = build_plan(as_frame(schema_or_first_df), options.write_index, options.object_encoding,
-                                   options.times, options.nullable)
+            first = as_frame(schema_or_first_df)
+            options.check_columns(column_names(first))
+            self.plan = build_plan(first, options.write_index, options.object_encoding, options.times,
+                                   options.nullable)
         self.options = options
         for col in self.plan.columns:
             self.options.for_column(col)                 # option errors before any file exists
