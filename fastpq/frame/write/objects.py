@@ -244,9 +244,21 @@ def _is_null(v) -> bool:
 def odd_decimal_error(values, name) -> ValueError:
     """The error for a column holding ``Decimal('sNaN')`` (which pandas cannot even test for
     missingness): a signalling NaN is neither a number nor a missing value."""
-    bad = _first(values, lambda v: isinstance(v, Decimal) and v.is_snan())
+    bad = _signalling(values)
     return ValueError(f"column {name!r}: cannot store {bad!r}: a signalling NaN is neither a number "
                       f"nor a missing value")
+
+
+def _signalling(values):
+    """The first Decimal('sNaN') in ``values``, looking into lists, tuples, arrays and dicts."""
+    for v in values:
+        if isinstance(v, Decimal) and v.is_snan():
+            return v
+        inner = v.values() if isinstance(v, dict) else v if isinstance(v, (list, tuple, np.ndarray)) else ()
+        found = _signalling(inner)
+        if found is not None:
+            return found
+    return None
 
 
 def check_decimal_inputs(values, name) -> None:
