@@ -48,6 +48,9 @@ def as_int(value):
     return int(value) if isinstance(value, np.integer) else value
 
 
+_COLUMN_LISTS = ("stats", "dictionary", "page_index", "nullable")       # a list of columns
+_PER_COLUMN_DICTS = ("nullable", "object_encoding", "compression", "column_encoding")   # {column: value}
+_DEFAULT_KEY = ("compression", "column_encoding")                        # ... with '_default' for the rest
 _ORDERS = ("ascending", "descending", True, False)
 
 
@@ -161,10 +164,9 @@ class WriteOptions:
         for name in ("stats", "dictionary", "page_index", "nullable", "object_encoding", "compression",
                      "column_encoding"):
             value = getattr(self, name)
-            if isinstance(value, dict) and not (name == "compression" and _is_codec_spec(value)):
-                defaults = ("_default",) if name in ("compression", "column_encoding") else ()
-                yield name, [k for k in value if k not in defaults]
-            elif isinstance(value, (list, tuple, set)):
+            if isinstance(value, dict) and name in _PER_COLUMN_DICTS and not _is_codec_spec(value):
+                yield name, [k for k in value if k != "_default" or name not in _DEFAULT_KEY]
+            elif isinstance(value, (list, tuple, set)) and name in _COLUMN_LISTS:
                 yield name, list(value)
         for item in self.sorting_columns or ():
             if not hasattr(item, "column_index"):

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..format.footer import MAGIC, footer_bytes
-from .options import WriteOptions
+from .options import WriteOptions, as_int
 from .rowgroup import (ROW_GROUP_SIZE, file_metadata, resolve_sorting_columns, row_group_starts, write_page_indexes,
                        write_row_group)
 from .target import AtomicTarget
@@ -95,6 +95,7 @@ class ParquetWriter:
         if self.closed:
             raise ValueError("write() on a closed ParquetWriter")
         df = as_frame(df)
+        row_group_offsets = as_int(row_group_offsets)
         if row_group_offsets is None:
             row_group_offsets = self.row_group_size
         starts = row_group_starts(len(df), row_group_offsets)

@@ -194,3 +194,24 @@ def test_dataset_options_cover_every_field():
     own = set(api_write._DATASET_ARGUMENTS)
     assert passed | own == {f.name for f in fields(WriteOptions) if f.init}
     assert not passed & own
+
+
+@pytest.mark.parametrize("compression", [("zstd", np.int64(5)), ("gzip", 3), ["zstd", 2],
+                                         {"codec": "zstd", "level": np.int32(4)},
+                                         {"_default": ("zstd", np.int64(3)), "a": ["gzip", 1]}])
+def test_codec_pairs_are_not_column_lists(tmp_path, compression):
+    path = tmp_path / "f.parquet"
+    fastpq.write(path, _frame(), compression=compression)
+    assert pq.read_table(path).num_rows == 3
+
+
+@pytest.mark.parametrize("int_type", INT_TYPES)
+def test_numpy_integers_in_writer_write_and_compact(tmp_path, int_type):
+    df = pd.DataFrame({"a": range(10)})
+    path = tmp_path / "f.parquet"
+    with ParquetWriter(path, df) as w:
+        w.write(df, row_group_offsets=int_type(3))
+    assert pq.ParquetFile(path).metadata.num_row_groups == 4
+    fastpq.compact(path, row_group_size=int_type(5))
+    assert pq.ParquetFile(path).metadata.num_row_groups == 2
+    assert pq.read_table(path).column("a").to_pylist() == list(range(10))
