@@ -263,7 +263,8 @@ def _signalling(values):
 
 def check_decimal_inputs(values, name) -> None:
     """object_encoding='decimal' infers precision and scale from Decimal values: anything
-    else (text, numbers, NaN or infinite Decimals) is refused naming it."""
+    else (text, ints, floats) is refused naming it, as is Decimal('sNaN') (Decimal('NaN') is
+    missing, as pandas counts it; infinities are refused when the precision is inferred)."""
     for v in values:
         if _is_null(v):
             continue
