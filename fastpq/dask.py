@@ -189,7 +189,7 @@ def read_parquet(path, columns=None, filters=None, index=None, split_row_groups=
     import dask
     import dask.dataframe as dd
 
-    from .api.read import check_engine
+    from .api.paths import check_engine
     from .dataset.footers import ChunkTable
 
     check_engine(engine, "fastpq.dask.read_parquet")
@@ -367,7 +367,7 @@ def _check_write_arguments(given: dict, extra: dict) -> dict:
     moved to fastpq's (two spellings of one option refused), unknown names refused as a TypeError
     naming ``fastpq.dask.to_parquet``, the file writer's options checked by ``WriteOptions`` (the
     check every ParquetWriter makes). Returns the writer's options for every task."""
-    from .api.read import check_engine
+    from .api.paths import check_engine
     from .file.options import WriteOptions
 
     check_engine(extra.pop("engine", None), "fastpq.dask.to_parquet")

@@ -48,3 +48,14 @@ def check_parent_directory(path) -> None:
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
         raise FileNotFoundError(f"Cannot save file into a non-existent directory: '{os.path.dirname(path)}'")
+
+
+_ENGINES = (None, "auto", "pyarrow", "fastparquet", "fastpq")
+
+
+def check_engine(engine, caller: str = "read_parquet") -> None:
+    """``engine=``: pandas' names accepted and ignored (fastpq is the engine), anything else a
+    ValueError as pandas raises it (docs/dtypes.md)."""
+    if not (engine is None or isinstance(engine, str)) or engine not in _ENGINES:
+        raise ValueError(f"{caller}(): engine must be one of 'auto', 'pyarrow', 'fastparquet' (fastpq reads and "
+                         f"writes in their place), not {engine!r}")

@@ -16,22 +16,11 @@ import os
 from ..file.reader import ParquetFile
 from ..frame.read.dtypes import NO_DEFAULT, check_dtype_backend
 from ..format.source import Source
-from .paths import check_filesystem, expand_user
+from .paths import check_engine, check_filesystem, expand_user
 
 _ACCEPTED = {"engine", "filesystem", "row_groups", "coerce_int96_timestamp_unit", "to_pandas_kwargs",
              "filter_level", "partitioning", "progress"}
 _GLOB = "*?["
-
-
-_ENGINES = (None, "auto", "pyarrow", "fastparquet", "fastpq")
-
-
-def check_engine(engine, caller: str = "read_parquet") -> None:
-    """``engine=``: pandas' names accepted and ignored (fastpq is the engine), anything else a
-    ValueError as pandas raises it (docs/dtypes.md)."""
-    if not (engine is None or isinstance(engine, str)) or engine not in _ENGINES:
-        raise ValueError(f"{caller}(): engine must be one of 'auto', 'pyarrow', 'fastparquet' (fastpq reads and "
-                         f"writes in their place), not {engine!r}")
 
 
 def read_parquet(path, columns=None, filters=None, index=None, categories=None, dtype_backend=NO_DEFAULT,

@@ -9,16 +9,17 @@ pyarrow) load on the first call.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from ..errors import UnsupportedFeatureError
 from ..format.keyvalue import custom_metadata_items
 from ..format.source import is_local_fs
-from .paths import check_filesystem, check_parent_directory, expand_user
+from .paths import check_engine, check_filesystem, check_parent_directory, expand_user
 
 # pandas' spelling -> fastpq's (DataFrame.to_parquet / pyarrow.parquet.write_table names)
 _PANDAS_NAMES = {"index": "write_index", "partition_cols": "partition_on", "row_group_size": "row_group_offsets"}
-_DEFAULTS = {"write_index": None, "partition_on": None, "row_group_offsets": None}
+# WriteOptions' fields write_dataset takes as its own arguments (the rest go through _dataset_options)
+_DATASET_ARGUMENTS = ("overwrite", "partition_on", "append", "file_scheme")
 
 
 def write(path, df, compression="snappy", row_group_offsets=None, write_index=None, stats="auto",
@@ -77,7 +78,9 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
         spellings of one option raises ValueError.
     """
     from ..file.options import WriteOptions
+    from ..frame.write.plan import column_names, require_frame
 
+    require_frame(df)
     call = _pandas_spellings(dict(locals()), pandas_names)
     path, partition_on, file_scheme = call["path"], call["partition_on"], call["file_scheme"]
     filesystem = check_filesystem(filesystem)
@@ -86,6 +89,7 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
     path = expand_user(path)
     custom_metadata = call["custom_metadata"] = custom_metadata_items(custom_metadata) or None
     options = WriteOptions.from_call(dict(call, path=path))
+    options.check_columns(column_names(df))
     if filesystem is not None:
         return _write_on_filesystem(filesystem, path, df, options)
     if file_scheme == "simple" and append and _is_dataset_root(path, storage_options):
@@ -108,17 +112,22 @@ def write(path, df, compression="snappy", row_group_offsets=None, write_index=No
 
 def _pandas_spellings(call: dict, pandas_names: dict) -> dict:
     """``call`` (write's arguments) with pandas' spellings of options moved to fastpq's."""
+    from ..file.options import WriteOptions, as_int
+
+    defaults = {f.name: f.default for f in fields(WriteOptions)}
     call.pop("pandas_names", None)
     for name, value in pandas_names.items():
         if name == "engine":
-            continue                          # fastpq is the engine
+            check_engine(value, "write")      # fastpq is the engine: pandas' names accepted, others refused
+            continue
         target = _PANDAS_NAMES.get(name)
         if target is None:
             raise TypeError(f"write() got an unexpected keyword argument {name!r}")
         if value is None:
             continue
-        if call[target] is not _DEFAULTS[target]:
+        if call[target] is not defaults[target]:
             raise ValueError(f"write(): {name}= and {target}= are two spellings of one option; give one")
+        value = as_int(value)
         if name == "row_group_size" and not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
             raise ValueError(f"row_group_size must be a positive int (rows per row group), not {value!r}")
         call[target] = value
@@ -152,10 +161,10 @@ def _write_on_filesystem(fs, path, df, options) -> None:
 
 
 def _dataset_options(options) -> dict:
-    names = ("storage_options", "row_group_offsets", "write_index", "times", "object_encoding", "nullable",
-             "compression", "stats", "dictionary", "data_page_version", "page_size", "custom_metadata",
-             "column_encoding", "page_index", "page_checksum", "sorting_columns")
-    return {n: getattr(options, n) for n in names}
+    """The options ``write_dataset`` passes to its file writers: every WriteOptions field
+    but those it takes as its own arguments."""
+    return {f.name: getattr(options, f.name) for f in fields(options)
+            if f.init and f.name not in _DATASET_ARGUMENTS}
 
 
 class _LazyFile:
@@ -199,7 +208,7 @@ def _append_file(path, df, options) -> None:
     if append_file(path, df, options, missing_ok=True):
         return
     try:
-        write_file(path, df, replace(options, overwrite=False))
+        write_file(path, df, replace(options, overwrite=False, append=False))
     except FileExistsError:               # created meanwhile by another writer: append to that one
         append_file(path, df, options)
 

@@ -36,7 +36,7 @@ Rules chosen (docs/files.md, "Compacting"):
 from __future__ import annotations
 
 from ..errors import UnsupportedFeatureError
-from ..file.options import WriteOptions
+from ..file.options import WriteOptions, as_int
 from ..file.reader import ParquetFile
 from ..file.rowgroup import ROW_GROUP_SIZE, file_metadata, write_page_indexes
 from ..file.writer import ParquetWriter
@@ -49,7 +49,7 @@ from .schema import plan_for
 def compact_file(path, row_group_size=None, storage_options=None) -> None:
     """Rewrite the local Parquet file ``path`` into row groups of ``row_group_size`` rows
     (module docstring)."""
-    size = ROW_GROUP_SIZE if row_group_size is None else row_group_size
+    size = ROW_GROUP_SIZE if row_group_size is None else as_int(row_group_size)
     if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
         raise ValueError(f"row_group_size must be a positive int, not {row_group_size!r}")
     with appender.locked_file(path, storage_options, "compact") as (path, _fd, _f):

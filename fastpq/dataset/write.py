@@ -195,6 +195,9 @@ def split(df, partition_on: list, scheme: str = "hive") -> list:
         groups = list(df.groupby(partition_on, dropna=False, observed=True, sort=True))
     except TypeError:                        # keys of mixed types do not sort
         groups = list(df.groupby(partition_on, dropna=False, observed=True, sort=False))
+    except OverflowError as exc:             # e.g. date32 beyond datetime.date: no Python key, no folder name
+        raise ValueError(f"cannot partition on {partition_on}: a value has no Python form to name "
+                         f"its folder ({exc})") from None
     out = []
     for key, part in groups:
         key = key if isinstance(key, tuple) else (key,)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+import numpy as np
+
 from .._thrift import Encoding
 from ..column.write.chunk import ColumnOptions
 from ..format import compression as codecs
@@ -36,6 +38,58 @@ def parse_codec(spec) -> tuple[int, int | None]:
         name, level = spec
         return codecs.codec_from_name(name), level
     return codecs.codec_from_name(spec), None
+
+
+def as_int(value):
+    """numpy integers as Python ints (also in a list or tuple); other values as they are
+    (numpy's bool is not an integer, nor is Python's here)."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(as_int(v) for v in value)
+    return int(value) if isinstance(value, np.integer) else value
+
+
+_COLUMN_LISTS = ("stats", "dictionary", "page_index", "nullable")       # a list of columns
+_PER_COLUMN_DICTS = ("nullable", "object_encoding", "compression", "column_encoding")   # {column: value}
+_DEFAULT_KEY = ("compression", "column_encoding")                        # ... with '_default' for the rest
+_ORDERS = ("ascending", "descending", True, False)
+
+
+def check_sorting_columns(spec) -> None:
+    """Each entry: a name, (name, order) or (name, order, nulls_first) with order
+    'ascending' / 'descending' / True / False, a dict with 'column', or an object with
+    ``column_index`` (pyarrow's SortingColumn)."""
+    if spec is None:
+        return
+    if isinstance(spec, (str, dict)) or not isinstance(spec, (list, tuple)):
+        raise ValueError(f"sorting_columns must be a list of columns, not {spec!r}")
+    for item in spec:
+        if isinstance(item, tuple):
+            if len(item) not in (2, 3) or not any(item[1] is o or item[1] == o for o in _ORDERS) or \
+                    isinstance(item[1], int) and not isinstance(item[1], bool):
+                raise ValueError(f"sorting_columns entry {item!r}: expected (column, 'ascending' or "
+                                 f"'descending'[, nulls_first])")
+        elif isinstance(item, dict) and "column" not in item:
+            raise ValueError(f"sorting_columns entry {item!r} has no 'column'")
+
+
+def _check_row_group_offsets(value) -> None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return
+    if isinstance(value, (list, tuple, np.ndarray)) and all(
+            isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)) for x in value):
+        return
+    raise ValueError(f"row_group_offsets must be an int (rows per row group) or a list of row offsets, "
+                     f"not {value!r}")
+
+
+def _known(name, names) -> bool:
+    """``name`` is a column of ``names``, or a dotted path into one (a nested leaf)."""
+    try:
+        if name in names:
+            return True
+    except TypeError:                       # an unhashable entry names no column
+        return False
+    return isinstance(name, str) and "." in name and name.split(".")[0] in names
 
 
 def _in(selection, col, default) -> bool:
@@ -78,6 +132,13 @@ class WriteOptions:
         return cls(**{f.name: scope[f.name] for f in fields(cls) if f.init and f.name in scope})
 
     def __post_init__(self):
+        for name in ("data_page_version", "page_size", "row_group_offsets"):
+            object.__setattr__(self, name, as_int(getattr(self, name)))
+        if self.append and self.overwrite is False:
+            raise ValueError("append=True adds to what is there and overwrite=False refuses to touch it: "
+                             "drop overwrite=False to append, or append=True to write a new file")
+        check_sorting_columns(self.sorting_columns)
+        _check_row_group_offsets(self.row_group_offsets)
         if self.file_scheme not in ("simple", "hive", "drill"):
             raise ValueError(f"file_scheme must be 'simple', 'hive' or 'drill', not {self.file_scheme!r}")
         if self.data_page_version not in (1, 2):
@@ -98,6 +159,28 @@ class WriteOptions:
         for one in specs:
             codec, level = parse_codec(one)
             codecs.compress(codec, b"", level)
+
+    def check_columns(self, names) -> None:
+        """ValueError naming the option and the columns it names that are not in ``names``
+        (the labels and Parquet field names of the frame being written)."""
+        for option, named in self._named_columns():
+            unknown = [n for n in named if not _known(n, names)]
+            if unknown:
+                raise ValueError(f"{option}= names columns the DataFrame does not have: {unknown}")
+
+    def _named_columns(self):
+        """(option, [column names it gives]) of every per-column option."""
+        for name in ("stats", "dictionary", "page_index", "nullable", "object_encoding", "compression",
+                     "column_encoding"):
+            value = getattr(self, name)
+            if isinstance(value, dict) and name in _PER_COLUMN_DICTS and not _is_codec_spec(value):
+                yield name, [k for k in value if k != "_default" or name not in _DEFAULT_KEY]
+            elif isinstance(value, (list, tuple, set)) and name in _COLUMN_LISTS:
+                yield name, list(value)
+        for item in self.sorting_columns or ():
+            if not hasattr(item, "column_index"):
+                yield "sorting_columns", [item["column"] if isinstance(item, dict) else
+                                          item[0] if isinstance(item, tuple) else item]
 
     def for_column(self, col) -> ColumnOptions:
         opts = self._cache.get(col.field_name)

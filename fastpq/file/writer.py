@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..format.footer import MAGIC, footer_bytes
-from .options import WriteOptions
+from .options import WriteOptions, as_int
 from .rowgroup import (ROW_GROUP_SIZE, file_metadata, resolve_sorting_columns, row_group_starts, write_page_indexes,
                        write_row_group)
 from .target import AtomicTarget
@@ -56,13 +56,15 @@ class ParquetWriter:
         return self
 
     def _open(self, path, schema_or_first_df, options: WriteOptions) -> None:
-        from ..frame.write.plan import WritePlan, as_frame, build_plan
+        from ..frame.write.plan import WritePlan, as_frame, build_plan, column_names
 
         if isinstance(schema_or_first_df, WritePlan):
             self.plan = schema_or_first_df
         else:
-            self.plan = build_plan(as_frame(schema_or_first_df), options.write_index, options.object_encoding,
-                                   options.times, options.nullable)
+            first = as_frame(schema_or_first_df)
+            options.check_columns(column_names(first))
+            self.plan = build_plan(first, options.write_index, options.object_encoding, options.times,
+                                   options.nullable)
         self.options = options
         for col in self.plan.columns:
             self.options.for_column(col)                 # option errors before any file exists
@@ -93,6 +95,7 @@ class ParquetWriter:
         if self.closed:
             raise ValueError("write() on a closed ParquetWriter")
         df = as_frame(df)
+        row_group_offsets = as_int(row_group_offsets)
         if row_group_offsets is None:
             row_group_offsets = self.row_group_size
         starts = row_group_starts(len(df), row_group_offsets)

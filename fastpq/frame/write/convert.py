@@ -70,13 +70,23 @@ def field_type_of(s: pd.Series, name, requested=None, times: str = "int64") -> F
             return timestamp_type(np.datetime_data(dtype)[0], None, times)
         if dtype.kind == "m":
             return FieldType("duration", unit=np.datetime_data(dtype)[0])
+        if dtype.kind == "S":                       # numpy fixed-width bytes: their width
+            return FieldType("fixed_bytes", nullable=False, width=dtype.itemsize)
         if dtype == object:
             return _object_field_type(s, name, requested, times)
     raise TypeError(f"column {name!r}: cannot write dtype {dtype}")
 
 
 def _object_field_type(s, name, requested, times) -> FieldType:
-    return object_field_type(s.to_numpy(dtype=object), name, requested, times)
+    values = s.to_numpy(dtype=object)
+    if requested == "decimal":
+        wo.check_decimal_inputs(values, name)
+    try:
+        ft = object_field_type(values, name, requested, times)
+    except ArithmeticError:                         # decimal.InvalidOperation: pd.isna of Decimal('sNaN')
+        raise wo.odd_decimal_error(values, name) from None
+    width = wo.fixed_width(values) if requested is None and ft.kind == "bytes" else None
+    return ft if width is None else FieldType("fixed_bytes", width=width)
 
 
 def _arrow_field_type(s, name, requested, times) -> FieldType:
@@ -166,6 +176,8 @@ def flat_values(s: pd.Series, ft: FieldType, name):
         return _numeric_values(s, ft, name)
     if k in ("timestamp", "int96", "duration") and dtype != object:
         return _time_values(s, ft, name)
+    if k == "fixed_bytes" and isinstance(dtype, np.dtype) and dtype.kind == "S":
+        return wo.numpy_fixed_bytes(s.to_numpy(), ft.width, name), None
     values = s.to_numpy(dtype=object)
     valid = ~pd.isna(values)
     dense = values[valid]

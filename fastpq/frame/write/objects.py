@@ -214,3 +214,62 @@ def fixed_bytes_values(dense, width: int, name) -> np.ndarray:
                             f"(FIXED_LEN_BYTE_ARRAY({width})), found {v!r}")
     raw = b"".join(dense)
     return np.frombuffer(raw, np.uint8).reshape(len(dense), width)
+
+
+def numpy_fixed_bytes(values: np.ndarray, width: int, name) -> np.ndarray:
+    """(n, width) uint8 of a numpy ``|S<width>`` array: its bytes as numpy holds them (short
+    values padded with NULs, which ``np.array(read_back, 'S<width>')`` strips again)."""
+    if values.dtype.itemsize != width:
+        raise TypeError(f"column {name!r}: values of dtype {values.dtype} in FIXED_LEN_BYTE_ARRAY({width})")
+    return np.ascontiguousarray(values).view(np.uint8).reshape(len(values), width)
+
+
+def fixed_width(values: np.ndarray) -> int | None:
+    """The length shared by the non-null values of an object column when every one is a
+    ``numpy.bytes_`` (written as FIXED_LEN_BYTE_ARRAY of that length), else None."""
+    first = _first(values, lambda v: not _is_null(v))
+    if not isinstance(first, np.bytes_) or not len(first):
+        return None
+    width = len(first)
+    same = all(_is_null(v) or (isinstance(v, np.bytes_) and len(v) == width) for v in values)
+    return width if same else None
+
+
+def _is_null(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and v != v)
+
+
+# ---------------------------------------------------------------- odd decimals
+
+def odd_decimal_error(values, name) -> ValueError:
+    """The error for a column holding ``Decimal('sNaN')`` (which pandas cannot even test for
+    missingness): a signalling NaN is neither a number nor a missing value."""
+    bad = _signalling(values)
+    return ValueError(f"column {name!r}: cannot store {bad!r}: a signalling NaN is neither a number "
+                      f"nor a missing value")
+
+
+def _signalling(values):
+    """The first Decimal('sNaN') in ``values``, looking into lists, tuples, arrays and dicts."""
+    for v in values:
+        if isinstance(v, Decimal) and v.is_snan():
+            return v
+        inner = v.values() if isinstance(v, dict) else v if isinstance(v, (list, tuple, np.ndarray)) else ()
+        found = _signalling(inner)
+        if found is not None:
+            return found
+    return None
+
+
+def check_decimal_inputs(values, name) -> None:
+    """object_encoding='decimal' infers precision and scale from Decimal values: anything
+    else (text, ints, floats) is refused naming it, as is Decimal('sNaN') (Decimal('NaN') is
+    missing, as pandas counts it; infinities are refused when the precision is inferred)."""
+    for v in values:
+        if _is_null(v):
+            continue
+        if not isinstance(v, Decimal):
+            raise TypeError(f"column {name!r}: object_encoding 'decimal' takes Decimal values, found {v!r} "
+                            f"({type(v).__name__}); give 'decimal(precision,scale)' to store numbers")
+        if v.is_snan():
+            raise odd_decimal_error(values, name)

@@ -31,6 +31,7 @@ from .arrow_schema import arrow_schema
 from .convert import field_type_of, leaf_data
 from .extension_types import extension_field_type, is_extension_dtype, storage_series
 from .infer import parse_object_encoding
+from .objects import odd_decimal_error
 from .options import column_option
 from .types import FieldType, leaf_types, schema_elements, sort_order
 
@@ -120,6 +121,22 @@ def as_frame(df) -> pd.DataFrame:
     return df
 
 
+def require_frame(df, caller: str = "fastpq.write") -> None:
+    """TypeError unless ``df`` is a pandas DataFrame (a dict, Series, list, array or None is not)."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{caller}() writes a pandas DataFrame, not {type(df).__name__}; "
+                        f"build one first (pandas.DataFrame(...), Series.to_frame())")
+
+
+def column_names(df: pd.DataFrame) -> set:
+    """What an option may name a stored column by: each column label and index level name,
+    and their Parquet field names (``str`` of the label)."""
+    labels = list(df.columns) + [name for name in df.index.names if name is not None]
+    names = {_hashable(x) for x in labels}
+    names.update(pandas_meta.column_name_to_string(x) for x in labels)
+    return names
+
+
 def build_plan(df: pd.DataFrame, write_index=None, object_encoding="infer", times="int64",
                nullable=None) -> WritePlan:
     """Decide the plan from the first DataFrame (see the module docstring)."""
@@ -171,7 +188,21 @@ def _plan_column(s, label, name, level, object_encoding, times, nullable) -> Pla
         True if isinstance(nullable, (list, tuple)) and (label in nullable or name in nullable) else None)
     if forced is not None:
         ft = ft.with_nullable(bool(forced))
+    _check_precision(ft, name)
     return PlannedColumn(label, name, ft, level, s.dtype)
+
+
+MAX_DECIMAL_PRECISION = 76    # DECIMAL256's: the widest any reader (pyarrow, duckdb, polars) accepts
+
+
+def _check_precision(ft: FieldType, name) -> None:
+    """Refuse a decimal leaf no reader accepts (precision beyond 76, scale beyond precision)."""
+    for leaf in leaf_types(ft):
+        if leaf.kind == "decimal" and not (1 <= leaf.precision <= MAX_DECIMAL_PRECISION
+                                           and 0 <= leaf.scale <= leaf.precision):
+            raise ValueError(f"column {name!r}: its values need DECIMAL({leaf.precision},{leaf.scale}); "
+                             f"Parquet readers take precision 1 to {MAX_DECIMAL_PRECISION} and 0 <= scale "
+                             f"<= precision")
 
 
 def column_leaves(col: PlannedColumn, s: pd.Series) -> list:
@@ -181,9 +212,11 @@ def column_leaves(col: PlannedColumn, s: pd.Series) -> list:
 
     try:
         leaves = leaf_data(storage_series(s) if is_extension_dtype(s.dtype) else s, col.ft, col.field_name)
-    except (TypeError, ValueError, OverflowError) as exc:
+    except (TypeError, ValueError, OverflowError, ArithmeticError) as exc:
         if isinstance(exc, ParquetError):
             raise
+        if isinstance(exc, ArithmeticError) and not isinstance(exc, OverflowError):   # Decimal('sNaN')
+            exc = odd_decimal_error(s.to_numpy(dtype=object), col.field_name)
         raise _mismatch(col, s, str(exc)) from exc
     for spec, data in zip(col.leaves, leaves):
         check_storage(spec, data)
