@@ -4,7 +4,7 @@
     fastpq meta FILE [--json]             fastpq cat FILE [--format csv|jsonl] [--columns a,b]
     fastpq stats FILE [--json]            fastpq convert SRC DST [--compression C] [--row-group-size N]
     fastpq append FILE SRC                fastpq verify FILE...
-    fastpq repair FILE                    fastpq demo
+    fastpq repair FILE                    fastpq demo                 fastpq warmup [-v]
 
 Output suits people and pipes: plain text on stdout; an error is one line
 ``fastpq: error: ...`` on stderr with exit status 2 (usage) or 1 (Parquet and
@@ -492,6 +492,15 @@ def _demo(args) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def _warmup(args) -> None:
+    """Fill numba's cache with every kernel fastpq commonly uses (fastpq.warmup)."""
+    from ..warmup import warmup
+
+    r = warmup(verbose=args.verbose)
+    print(f"fastpq warmup: {r['signatures']} kernel signatures ({r['compiled']} compiled, {r['loaded']} already "
+          f"cached) in {r['seconds']:.1f} s; cache: {r['cache_dir']}")
+
+
 # ------------------------------------------------------------------ parser
 def _build_parser() -> argparse.ArgumentParser:
     from .. import __version__
@@ -534,6 +543,8 @@ def _build_parser() -> argparse.ArgumentParser:
     command("repair", _repair, "finish or roll back an interrupted append")
     command("demo", _demo, "write a DataFrame, append to it, read it back, show the file", path=False) \
         .add_argument("--keep", action="store_true", help="keep the file it writes")
+    command("warmup", _warmup, "compile every kernel into numba's cache (NUMBA_CACHE_DIR), for images and workers",
+            path=False).add_argument("-v", "--verbose", action="store_true", help="name each workload step")
     return parser
 
 
