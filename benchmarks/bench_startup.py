@@ -9,8 +9,9 @@ start-up, then loading the cached kernels the file needs; numba cache warm: the 
 (``NUMBA_CACHE_DIR`` pointed at a new temporary directory, so the real cache is left
 alone): the first compiled read on a new machine, then ``fastpq warmup`` into another empty
 cache and a read after it (what a container image built with ``RUN fastpq warmup`` pays).
-The environment is passed on as it is (on our VM that includes ``PYTHONDONTWRITEBYTECODE=1``, so fastpq's own modules are
-compiled to bytecode in every run: 0.05-0.1 s a user's installation does not pay).
+The environment is passed on as it is (on our VM that includes
+``PYTHONDONTWRITEBYTECODE=1``, so fastpq's own modules are compiled to bytecode in every
+run: 0.05-0.1 s a user's installation does not pay).
 
     python benchmarks/bench_startup.py [--runs 7] [--cold-cache]
 """
