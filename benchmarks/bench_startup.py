@@ -7,9 +7,11 @@ run interpreted and numba is never imported) and ``FASTPQ_KERNELS=jit`` (numba's
 start-up, then loading the cached kernels the file needs; numba cache warm: the package's
 ``__pycache__``). ``--cold-cache`` also times one ``jit`` run against an empty numba cache
 (``NUMBA_CACHE_DIR`` pointed at a new temporary directory, so the real cache is left
-alone): the first compiled read on a new machine. The environment is passed on as it is
-(on our VM that includes ``PYTHONDONTWRITEBYTECODE=1``, so fastpq's own modules are
-compiled to bytecode in every run: 0.05-0.1 s a user's installation does not pay).
+alone): the first compiled read on a new machine, then ``fastpq warmup`` into another empty
+cache and a read after it (what a container image built with ``RUN fastpq warmup`` pays).
+The environment is passed on as it is (on our VM that includes
+``PYTHONDONTWRITEBYTECODE=1``, so fastpq's own modules are compiled to bytecode in every
+run: 0.05-0.1 s a user's installation does not pay).
 
     python benchmarks/bench_startup.py [--runs 7] [--cold-cache]
 """
@@ -74,6 +76,12 @@ def main():
         with tempfile.TemporaryDirectory() as cache:
             env = _env("jit", NUMBA_CACHE_DIR=cache)
             print(f"\nempty numba cache, jit ({path.name}): {_run(path, env):.1f} s (compiling its kernels)")
+        with tempfile.TemporaryDirectory() as cache:   # a cache filled by `fastpq warmup`, as in an image
+            env = _env("auto", NUMBA_CACHE_DIR=cache)
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "fastpq", "warmup"], check=True, env=env, cwd=ROOT)
+            print(f"fastpq warmup into an empty cache: {time.perf_counter() - start:.1f} s; then a read, "
+                  f"auto: {_run(path, env):.2f} s, jit: {_run(path, _env('jit', NUMBA_CACHE_DIR=cache)):.2f} s")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,10 @@ def __getattr__(name):
         from .dataset.read import ParquetDataset
 
         return ParquetDataset
+    if name == "warmup":  # fills numba's cache (imports pandas and numba)
+        from .warmup import warmup
+
+        return warmup
     if name == "read_parquet":  # imports pandas (its no_default is the dtype_backend default)
         from .api.read import read_parquet
 
@@ -94,5 +98,6 @@ __all__ = [
     "ArrowSchemaWarning",
     "PandasMetadataWarning",
     "options",
+    "warmup",
     "__version__",
 ]

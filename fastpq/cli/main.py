@@ -5,7 +5,7 @@
     fastpq stats FILE [--json]            fastpq convert SRC DST [--compression C] [--row-group-size N]
     fastpq append FILE SRC                fastpq verify FILE...
     fastpq repair FILE                    fastpq demo
-    fastpq count FILE
+    fastpq count FILE                     fastpq warmup [-v]
 
 FILE may be a dataset for schema, meta, stats, count, head and cat: a directory (hive / drill
 partitions, _metadata), a _metadata file or a glob, read as fastpq.read_parquet reads it.
@@ -44,6 +44,15 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         command = self.prog.split(" ", 1)[1] + ": " if " " in self.prog else ""
         self.exit(2, f"fastpq: error: {command}{message} (see '{self.prog} --help')\n")
+
+
+def _warmup(args) -> None:
+    """Fill numba's cache with every kernel fastpq commonly uses (fastpq.warmup)."""
+    from ..warmup import warmup
+
+    r = warmup(verbose=args.verbose)
+    print(f"fastpq warmup: {r['signatures']} kernel signatures ({r['compiled']} compiled, {r['loaded']} already "
+          f"cached) in {r['seconds']:.1f} s; cache: {r['cache_dir']}")
 
 
 # ------------------------------------------------------------------ parser
@@ -91,6 +100,8 @@ def _build_parser() -> argparse.ArgumentParser:
     command("repair", _repair, "finish or roll back an interrupted append")
     command("demo", _demo, "write a DataFrame, append to it, read it back, show the file", path=False) \
         .add_argument("--keep", action="store_true", help="keep the file it writes")
+    command("warmup", _warmup, "compile every kernel into numba's cache (NUMBA_CACHE_DIR), for images and workers",
+            path=False).add_argument("-v", "--verbose", action="store_true", help="name each workload step")
     return parser
 
 

@@ -19,7 +19,7 @@ input that ends inside a varint is TRUNCATED.
 These kernels are ``inline='always'``: they sit in the innermost loops of the footer,
 page-header and RLE decoders. Callers in other kernel modules call them through their
 module globals (``from .varint import read_uleb128``), which ``_jit.compile_all``
-swaps to the compiled dispatchers like every other kernel.
+maps to the compiled dispatchers in the globals numba compiles against, like every other kernel.
 """
 from __future__ import annotations
 
