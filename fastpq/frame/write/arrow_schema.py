@@ -166,8 +166,9 @@ def _field(name: str, ft: FieldType, ids) -> Table:
         values = ft.children[0][1]
         # int32 at least: a ParquetWriter or an append may bring more categories later, and
         # readers that unify row groups' dictionaries (pyarrow) overflow a narrower index
-        index_bits = ft.bits if ft.bits == 64 else 32
-        encoding = _t(("i64", next(ids)), ("table", _t(("i32", index_bits), ("bool", True))),
+        # (an Arrow dictionary dtype keeps its own index type: the frame says which)
+        index_bits, signed = ft.index_type or (ft.bits if ft.bits == 64 else 32, True)
+        encoding = _t(("i64", next(ids)), ("table", _t(("i32", index_bits), ("bool", signed))),
                       ("bool", ft.ordered))
         dictionary = ("table", encoding)
         ft = values.with_nullable(ft.nullable)

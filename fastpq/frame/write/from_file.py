@@ -10,6 +10,8 @@ original labels, the index).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -17,7 +19,7 @@ from ..._thrift import Type
 from ...format.schema import Schema, SchemaNode
 from .plan import PlannedColumn, WritePlan
 from ..pandas_meta import ColumnInfo, PandasMetadata, RangeIndexInfo
-from .types import FieldType, decimal_physical
+from .types import FieldType, compatible, decimal_physical
 from .extension_types import extension_field_type
 
 
@@ -99,6 +101,16 @@ def _group_type(node: SchemaNode, nullable: bool) -> FieldType:
     return FieldType("struct", nullable, children=tuple((c.name, _node_type(c, None)) for c in node.children))
 
 
+def _interval_type(ft: FieldType, dtype: pd.IntervalDtype) -> FieldType:
+    """The file's struct<left, right> as an ``interval[S, C]`` column when its bounds are S."""
+    try:
+        ext = extension_field_type(dtype)
+    except TypeError:
+        return ft
+    alike = compatible(replace(ext, extension=()), ft)
+    return replace(ext, nullable=ft.nullable) if alike else ft
+
+
 def _period_dtype(numpy_type: str):
     try:
         return pd.PeriodDtype(numpy_type[len("period["):-1])
@@ -127,6 +139,8 @@ def plan_from_file(schema: Schema, meta: PandasMetadata | None) -> WritePlan:
         if ft.kind == "int" and ft.bits == 64 and info is not None and (info.numpy_type or "").startswith("period["):
             dtype = _period_dtype(info.numpy_type)                 # a period[F] column (extension_types)
             ft = extension_field_type(dtype) if dtype is not None else ft
+        elif ft.kind == "struct" and isinstance(dtype, pd.IntervalDtype):
+            ft = _interval_type(ft, dtype)
         columns.append(PlannedColumn(label, node.name, ft, index_fields.get(node.name), dtype,
                                      num_categories=info.num_categories if info is not None else None))
     labels = [c.label for c in columns if not c.is_index]
