@@ -109,7 +109,7 @@ def plan_for(fmd, path):
         except (ValueError, TypeError, AttributeError, RecursionError):   # malformed: ignored, as readers do
             meta = None
     try:
-        plan = plan_from_file(schema, meta)
+        plan = plan_from_file(schema, meta, _arrow_types(fmd))
     except ValueError as exc:
         raise UnsupportedFeatureError(f"cannot append to {path}: {_unwritable(schema, meta) or exc}") from None
     mine = Schema(plan.schema).columns
@@ -121,6 +121,19 @@ def plan_for(fmd, path):
                 f"cannot append to {path}: column {'.'.join(b.path)!r} is stored as "
                 f"{describe_leaf(b)}, fastpq would write {describe_leaf(a)}")
     return plan
+
+
+def _arrow_types(fmd) -> dict:
+    """{top-level field: ArrowType} from ARROW:schema (polars records time zones and durations only
+    there); {} when ARROW:schema is absent or unreadable (readers ignore it then too)."""
+    from ..format.arrow_schema import parse_arrow_schema
+
+    raw = {kv.key: kv.value for kv in fmd.key_value_metadata or []}.get("ARROW:schema")
+    try:
+        fields = parse_arrow_schema(raw).fields if raw else []
+    except (ValueError, TypeError):
+        return {}
+    return {f.name: f.type for f in fields if f.dictionary is None}
 
 
 def _unwritable(schema, meta) -> str | None:
@@ -140,11 +153,13 @@ _TEXT = ("string", "enum", "json")
 
 
 def same_leaf(a, b) -> bool:
-    """Two leaves store values alike: path, physical type, levels, logical type (STRING,
-    ENUM and JSON alike; INT(32|64, signed) on INT32|INT64 alike with no annotation)."""
-    if (a.path, a.physical_type, a.type_length, a.max_def, a.max_rep) != \
-            (b.path, b.physical_type, b.type_length, b.max_def, b.max_rep):
+    """Two leaves store values alike: path, physical type (and FIXED_LEN_BYTE_ARRAY's length),
+    levels, logical type (STRING, ENUM and JSON alike; INT(32|64, signed) on INT32|INT64 alike
+    with no annotation)."""
+    if (a.path, a.physical_type, a.max_def, a.max_rep) != (b.path, b.physical_type, b.max_def, b.max_rep):
         return False
+    if a.physical_type == Type.FIXED_LEN_BYTE_ARRAY and a.type_length != b.type_length:
+        return False                       # elsewhere type_length means nothing (old fastparquet sets it)
     la, lb = _plain_logical(a), _plain_logical(b)
     return la == lb or (la.kind in _TEXT and lb.kind in _TEXT)
 

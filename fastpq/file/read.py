@@ -268,10 +268,15 @@ def _inexact(col) -> bool:
 def _read_field(pf, node, plan, as_codes, pool, ctype=None, col=None, masks=None):
     meta, dtype_backend = plan.meta, plan.dtype_backend
     if next(node.leaves(), None) is None:  # a group without leaf columns (parquet-go): all null, as pyarrow
-        return np.full(plan.n_rows if plan.limit is None else min(plan.n_rows, plan.limit), None, dtype=object)
+        n = plan.n_rows if plan.limit is None else min(plan.n_rows, plan.limit)
+        if dtype_backend == "pyarrow":
+            from ..frame.read.nested_arrow import leafless_to_arrow
+            return leafless_to_arrow(node, n)
+        return np.full(n, None, dtype=object)
     if not _is_flat(node):
         array = _read_nested(pf, node, plan, pool, dtype_backend)
-        return array if plan.limit is None else array[:plan.limit]
+        array = array if plan.limit is None else array[:plan.limit]
+        return assemble.apply_column_dtype(array, node.name, meta, dtype_backend)  # interval[S, C]
     if col is None:
         col = _read_flat(pf, node, plan, as_codes, pool)
     if masks is not None:

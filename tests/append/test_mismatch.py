@@ -5,6 +5,8 @@ import os
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import fastpq
@@ -19,6 +21,7 @@ def _base() -> pd.DataFrame:
         "s": ["a", "b", "c", "d"],
         "t": pd.date_range("2020-01-01", periods=4, tz="Europe/Paris", unit="us"),
         "c": pd.Categorical(["x", "y", "x", "y"], ordered=True),
+        "n": pd.array([1, None, 3, 4], dtype="Int32"),     # OPTIONAL int32
     })
 
 
@@ -38,7 +41,7 @@ CASES = {
     "int into float": (lambda: _with(f=np.arange(4)), "'f'", ["float64", "int64"]),
     "missing column": (lambda: _base().drop(columns=["s"]), "'s'", ["missing"]),
     "extra column": (lambda: _with(extra=1), "extra", ["unexpected"]),
-    "reordered columns": (lambda: _base()[["f", "i", "s", "t", "c"]], "expected", ["'i'"]),
+    "reordered columns": (lambda: _base()[["f", "i", "s", "t", "c", "n"]], "expected", ["'i'"]),
     "other time zone": (lambda: _with(t=pd.date_range("2020", periods=4, tz="UTC", unit="us")), "'t'",
                         ["Europe/Paris", "UTC"]),
     "naive timestamps": (lambda: _with(t=pd.date_range("2020", periods=4, unit="us")), "'t'",
@@ -47,6 +50,10 @@ CASES = {
                    ["timestamp[us", "ns"]),
     "unordered categorical": (lambda: _with(c=pd.Categorical(["x", "y", "x", "y"])), "'c'", ["ordered"]),
     "categorical of ints": (lambda: _with(c=pd.Categorical([1, 2, 1, 2], ordered=True)), "'c'", ["int64"]),
+    "fractional float into optional int": (lambda: _with(n=[0.0, 1.5, None, 3.0]), "'n'", ["1.5"]),
+    "category of ints into str": (lambda: _with(s=pd.Categorical([1, 2, 1, 2])), "'s'", ["str"]),
+    "ints into ordered categorical": (lambda: _with(c=[1, 2, 1, 2]), "'c'", ["category"]),
+    "str into ordered categorical": (lambda: _with(c=["y", "x", "x", "y"]), "'c'", ["ordered"]),
     "index instead of RangeIndex": (lambda: _base().set_index(pd.Index(list("pqrs"), name="key")), "index",
                                     ["RangeIndex"]),
     "RangeIndex renamed": (lambda: _base().rename_axis("row"), "index", ["'row'"]),
@@ -109,3 +116,44 @@ def test_options_are_checked_before_writing(path):
     with pytest.raises(ValueError):
         fastpq.write(path, _base(), append="overwrite")
     assert sha256(path) == before
+
+
+# Accepted: the same logical column in another pandas form (docs/dtypes.md, "Round trips").
+ACCEPTED = {
+    "category onto str": lambda: _with(s=pd.Categorical(["d", "e", None, "a"])),
+    "Arrow dictionary onto str": lambda: _with(s=pd.Series(["d", "e", None, "a"]).astype(
+        pd.ArrowDtype(pa.dictionary(pa.int8(), pa.string())))),
+    "float64 (whole, NaN) onto optional int32": lambda: _with(n=[7.0, np.nan, -2.0, 2.0 ** 31 - 1]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ACCEPTED))
+def test_same_logical_column_appends(path, case):
+    df = ACCEPTED[case]()
+    fastpq.write(path, df, append=True)
+    got = pq.read_table(path).slice(8).to_pylist()
+    expected = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in
+                df.astype({"n": "object", "s": "object", "c": "object"}).to_dict("records")]
+    for row, want in zip(got, expected):
+        assert {k: row[k] for k in ("s", "c", "n")} == {k: want[k] for k in ("s", "c", "n")}
+    assert fastpq.read_parquet(path)["c"].dtype == pd.CategoricalDtype(["x", "y"], ordered=True)
+
+
+def test_str_onto_unordered_category(tmp_path):
+    """A plain column onto an unordered categorical one: new values become new categories."""
+    p = str(tmp_path / "cat.parquet")
+    fastpq.write(p, pd.DataFrame({"c": pd.Categorical(["x", "y"])}))
+    fastpq.write(p, pd.DataFrame({"c": ["z", None, "x"]}), append=True)
+    assert pq.read_table(p).column("c").to_pylist() == ["x", "y", "z", None, "x"]
+    got = fastpq.read_parquet(p)["c"]
+    assert isinstance(got.dtype, pd.CategoricalDtype) and got.astype(object).tolist()[:3] == ["x", "y", "z"]
+
+
+def test_arrow_large_list_is_kept(tmp_path):
+    """A list column's Arrow kind (large_list) comes from ARROW:schema on append."""
+    p = str(tmp_path / "l.parquet")
+    t = pa.large_list(pa.int64())
+    pq.write_table(pa.table({"l": pa.array([[1, 2], None], t)}), p)
+    fastpq.write(p, pd.DataFrame({"l": [[5, 6], None]}), append=True)
+    got = pq.read_table(p)
+    assert got.schema.field("l").type == t and got.column("l").to_pylist() == [[1, 2], None, [5, 6], None]

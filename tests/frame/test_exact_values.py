@@ -175,9 +175,10 @@ def test_typed_columns_need_the_files_type(tmp_path):
     path = _file(tmp_path, pa.int32(), "flat")
     before = _sha(path)
     for s in (pd.Series([1], dtype="int64"), pd.Series([1], dtype=pd.ArrowDtype(pa.int64())),
-              pd.Series([1.0]), pd.Series([True])):
+              pd.Series([1.5]), pd.Series([True])):
         with pytest.raises(fastpq.SchemaMismatchError, match="'x'"):
             fastpq.write(path, pd.DataFrame({"x": s}), append=True)
+    assert _sha(path) == before    # float64 of whole numbers / NaN: pandas' reading of it (test_closure.py)
     path = _file(tmp_path, pa.int32(), "list")
     before = _sha(path)
     with pytest.raises(fastpq.SchemaMismatchError, match="int64"):

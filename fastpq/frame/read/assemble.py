@@ -110,6 +110,8 @@ def apply_column_dtype(array, field: str, meta: PandasMeta, dtype_backend=None):
         return _string_storage(array)
     if (numpy_type or "").startswith("period[") and dtype_backend != "pyarrow":
         return _periods(array, numpy_type)
+    if (numpy_type or "").startswith("interval[") and dtype_backend != "pyarrow":
+        return _intervals(array, numpy_type)
     if numpy_type and dtype_backend is None and isinstance(array, np.ndarray):
         if numpy_type in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64",
                           "Float32", "Float64", "boolean"):
@@ -133,6 +135,26 @@ def _periods(array, numpy_type: str):
         return array
     ordinals = ints.to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).min)
     return pd.PeriodIndex.from_ordinals(ordinals, freq=dtype.freq).array
+
+
+def _intervals(array, numpy_type: str):
+    """struct<left, right> values (dicts, None for a missing interval) -> ``interval[S, C]`` as
+    pandas metadata names it; anything else stays as it is."""
+    try:
+        dtype = pd.api.types.pandas_dtype(numpy_type)
+        if not isinstance(dtype, pd.IntervalDtype) or len(array) and isinstance(array, np.ndarray) \
+                and array.dtype != object:
+            return array
+        bounds = [(v["left"], v["right"]) if isinstance(v, dict) else (None, None) for v in array]
+        subtype = dtype.subtype
+        if subtype.kind in "iu" and any(b[0] is None for b in bounds):
+            subtype = np.dtype(np.float64)                     # pandas' own dtype for int bounds with NaN
+        left = pd.Index(pd.array([b[0] for b in bounds], dtype=subtype))
+        right = pd.Index(pd.array([b[1] for b in bounds], dtype=subtype))
+        intervals = pd.arrays.IntervalArray.from_arrays(left, right, closed=dtype.closed)
+        return intervals.astype(dtype) if intervals.dtype != dtype else intervals
+    except (TypeError, ValueError, KeyError, OverflowError):
+        return array
 
 
 def _string_storage(array):

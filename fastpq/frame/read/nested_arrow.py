@@ -122,3 +122,14 @@ def _int32(offsets: np.ndarray) -> np.ndarray:
     if len(offsets) and offsets[-1] > np.iinfo(np.int32).max:
         raise UnsupportedFeatureError("a list column with more than 2**31 items needs large_list offsets")
     return offsets.astype(np.int32)
+
+
+def leafless_to_arrow(node, n_rows: int):
+    """A group with no leaf columns under ``dtype_backend='pyarrow'``: ``n_rows`` nulls of its
+    struct type (children as nested structs, not null where REQUIRED), as pyarrow gives it."""
+    pa = to_arrow._pa()
+
+    def struct_of(group):
+        return pa.struct([pa.field(c.name, struct_of(c), nullable=c.repetition != 0) for c in group.children])
+
+    return pd.arrays.ArrowExtensionArray(pa.nulls(n_rows, type=struct_of(node)))

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .exact import exact_numbers, refuse, rescale
 from .shred import LeafShred, enter_field
-from .types import FieldType, timestamp_type
+from .types import NESTED, FieldType, timestamp_type
 
 
 def _pa():
@@ -58,6 +58,14 @@ def arrow_field_type(t, name, times: str) -> FieldType | None:
         return FieldType("decimal", precision=t.precision, scale=t.scale)
     if pt.is_null(t):
         return FieldType("null")
+    if getattr(t, "extension_name", None) == "arrow.uuid":
+        return FieldType("uuid")
+    if pt.is_dictionary(t):
+        values = arrow_field_type(t.value_type, f"{name}.categories", times)
+        return None if values is None or values.kind in NESTED else FieldType(
+            "category", bits=t.index_type.bit_width, ordered=bool(t.ordered),
+            index_type=(t.index_type.bit_width, pt.is_signed_integer(t.index_type)),
+            children=(("values", values.with_nullable(False)),))
     return _nested_type(t, name, times)
 
 
@@ -73,11 +81,28 @@ def _nested_type(t, name, times) -> FieldType | None:
         return None if key is None or value is None else FieldType("map", children=(("key", key), ("value", value)))
     if pt.is_list(t) or pt.is_large_list(t) or pt.is_fixed_size_list(t):
         element = child(t.value_field, f"{name}.element")
-        return None if element is None else FieldType("list", children=(("element", element),))
+        return None if element is None else FieldType("list", children=(("element", element),),
+                                                      large=pt.is_large_list(t))
     if pt.is_struct(t) and t.num_fields:
         fields = [(t.field(i).name, child(t.field(i), f"{name}.{t.field(i).name}")) for i in range(t.num_fields)]
         return None if any(ft is None for _, ft in fields) else FieldType("struct", children=tuple(fields))
     return None
+
+
+def as_categorical(s: pd.Series, ordered: bool) -> pd.Categorical:
+    """A plain or Arrow dictionary column as a pandas Categorical of the same values (an
+    Arrow dictionary's own indices and values when its values are unique)."""
+    pa = _pa()
+    if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_dictionary(s.dtype.pyarrow_dtype):
+        chunked = s.array.__arrow_array__().unify_dictionaries()
+        if chunked.num_chunks:
+            arr = chunked.chunk(0) if chunked.num_chunks == 1 else pa.concat_arrays(chunked.chunks)
+            categories = pd.Index(pd.arrays.ArrowExtensionArray(arr.dictionary))
+            if categories.is_unique and not categories.hasnans:
+                codes = arr.indices.cast(pa.int64()).fill_null(-1).to_numpy(zero_copy_only=False)
+                return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories, ordered))
+        s = pd.Series(pd.arrays.ArrowExtensionArray(chunked.cast(s.dtype.pyarrow_dtype.value_type)))
+    return pd.Categorical(s, ordered=ordered)
 
 
 # ---------------------------------------------------------------- buffers

@@ -23,7 +23,8 @@ from .types import FieldType
 # Arrow's Type union and enums (Schema.fbs)
 _T = {"null": 1, "int": 2, "float": 3, "binary": 4, "utf8": 5, "bool": 6, "decimal": 7, "date": 8,
       "time": 9, "timestamp": 10, "list": 12, "struct": 13, "fixed_binary": 15, "map": 17,
-      "duration": 18, "large_binary": 19, "large_utf8": 20}
+      "duration": 18, "large_binary": 19, "large_utf8": 20,
+      "large_list": 21}
 _TIME_UNIT = {"s": 0, "ms": 1, "us": 2, "ns": 3}
 _PRECISION = {16: 0, 32: 1, 64: 2}
 _SIZES = {"bool": 1, "u8": 1, "i16": 2, "i32": 4, "i64": 8}
@@ -150,7 +151,7 @@ def _arrow_type(ft: FieldType, ids):
         return _T["null"], _t(), []
     if k == "list":
         (name, element), = ft.children
-        return _T["list"], _t(), [_field(name, element, ids)]
+        return _T["large_list" if ft.large else "list"], _t(), [_field(name, element, ids)]
     if k == "map":
         (_, key), (_, value) = ft.children
         entries = FieldType("struct", nullable=False, children=(("key", key.with_nullable(False)), ("value", value)))
@@ -166,8 +167,9 @@ def _field(name: str, ft: FieldType, ids) -> Table:
         values = ft.children[0][1]
         # int32 at least: a ParquetWriter or an append may bring more categories later, and
         # readers that unify row groups' dictionaries (pyarrow) overflow a narrower index
-        index_bits = ft.bits if ft.bits == 64 else 32
-        encoding = _t(("i64", next(ids)), ("table", _t(("i32", index_bits), ("bool", True))),
+        # (an Arrow dictionary dtype keeps its own index type: the frame says which)
+        index_bits, signed = ft.index_type or (ft.bits if ft.bits == 64 else 32, True)
+        encoding = _t(("i64", next(ids)), ("table", _t(("i32", index_bits), ("bool", signed))),
                       ("bool", ft.ordered))
         dictionary = ("table", encoding)
         ft = values.with_nullable(ft.nullable)

@@ -29,7 +29,7 @@ import pandas as pd
 from ...column.write.chunk import ColumnData
 from ...column.write.stats import gather_byte_arrays
 from . import objects as wo
-from .arrow import arrow_field_type, arrow_values, shred_arrow
+from .arrow import arrow_field_type, arrow_values, as_categorical, shred_arrow
 from .exact import exact_numbers, exact_scalars, rescale
 from .infer import object_field_type
 from .shred import leaf_levels, shred
@@ -118,6 +118,8 @@ def _column(n: int, values, valid, ft: FieldType, name) -> ColumnData:
 
 
 def _categorical(s, ft, name) -> ColumnData:
+    if not isinstance(s.dtype, pd.CategoricalDtype):     # plain or Arrow dictionary values, same logical column
+        s = pd.Series(as_categorical(s, ft.ordered), copy=False)
     codes = s.array.codes                            # the Categorical's own codes, no Series around them
     valid = codes >= 0
     categories = pd.Series(s.cat.categories)

@@ -10,6 +10,8 @@ original labels, the index).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -17,7 +19,7 @@ from ..._thrift import Type
 from ...format.schema import Schema, SchemaNode
 from .plan import PlannedColumn, WritePlan
 from ..pandas_meta import ColumnInfo, PandasMetadata, RangeIndexInfo
-from .types import FieldType, decimal_physical
+from .types import FieldType, compatible, decimal_physical
 from .extension_types import extension_field_type
 
 
@@ -99,6 +101,28 @@ def _group_type(node: SchemaNode, nullable: bool) -> FieldType:
     return FieldType("struct", nullable, children=tuple((c.name, _node_type(c, None)) for c in node.children))
 
 
+def _with_arrow_type(ft: FieldType, info, arrow) -> FieldType:
+    if arrow is None or info is not None and info.numpy_type not in (None, "object"):
+        return ft                                               # pandas metadata decides
+    if ft.kind == "timestamp" and ft.tz == "UTC" and arrow.kind == "timestamp" and arrow.timezone:
+        return replace(ft, tz=arrow.timezone)
+    if (ft.kind, ft.bits) == ("int", 64) and not ft.extension and arrow.kind == "duration" and arrow.unit:
+        return FieldType("duration", ft.nullable, unit=arrow.unit)
+    if ft.kind == "list" and arrow.kind == "large_list":       # as the file's other row groups
+        return replace(ft, large=True)
+    return ft
+
+
+def _interval_type(ft: FieldType, dtype: pd.IntervalDtype) -> FieldType:
+    """The file's struct<left, right> as an ``interval[S, C]`` column when its bounds are S."""
+    try:
+        ext = extension_field_type(dtype)
+    except TypeError:
+        return ft
+    alike = compatible(replace(ext, extension=()), ft)
+    return replace(ext, nullable=ft.nullable) if alike else ft
+
+
 def _period_dtype(numpy_type: str):
     try:
         return pd.PeriodDtype(numpy_type[len("period["):-1])
@@ -106,8 +130,10 @@ def _period_dtype(numpy_type: str):
         return None
 
 
-def plan_from_file(schema: Schema, meta: PandasMetadata | None) -> WritePlan:
-    """The WritePlan that appends to a file with ``schema`` and pandas metadata ``meta``."""
+def plan_from_file(schema: Schema, meta: PandasMetadata | None, arrow_types: dict | None = None) -> WritePlan:
+    """The WritePlan that appends to a file with ``schema`` and pandas metadata ``meta``;
+    ``arrow_types``: ARROW:schema's top-level types, for what pandas metadata does not say
+    (a UTC-adjusted timestamp's zone, an INT64 that is a duration), as readers take them."""
     by_field = meta.by_field if meta is not None else {}
     index_fields = {}
     range_index = None
@@ -122,11 +148,13 @@ def plan_from_file(schema: Schema, meta: PandasMetadata | None) -> WritePlan:
     for node in schema.fields:
         info = by_field.get(node.name)
         label = info.name if info is not None else node.name
-        ft = field_type_from_node(node, info)
+        ft = _with_arrow_type(field_type_from_node(node, info), info, (arrow_types or {}).get(node.name))
         dtype = _dtype_of(info)
         if ft.kind == "int" and ft.bits == 64 and info is not None and (info.numpy_type or "").startswith("period["):
             dtype = _period_dtype(info.numpy_type)                 # a period[F] column (extension_types)
             ft = extension_field_type(dtype) if dtype is not None else ft
+        elif ft.kind == "struct" and isinstance(dtype, pd.IntervalDtype):
+            ft = _interval_type(ft, dtype)
         columns.append(PlannedColumn(label, node.name, ft, index_fields.get(node.name), dtype,
                                      num_categories=info.num_categories if info is not None else None))
     labels = [c.label for c in columns if not c.is_index]

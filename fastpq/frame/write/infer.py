@@ -141,6 +141,9 @@ def infer_decimal(dense, name) -> tuple[int, int]:
 
 def _infer_nested(dense: np.ndarray, kind: str, name) -> FieldType:
     if kind == "list":
+        element = _array_element_type(dense)
+        if element is not None:
+            return FieldType("list", children=(("element", element),))
         items = object_array(list(chain.from_iterable(dense)))
         return FieldType("list", children=(("element", infer_object_type(items, f"{name}.element")),))
     if kind == "map":
@@ -150,6 +153,19 @@ def _infer_nested(dense: np.ndarray, kind: str, name) -> FieldType:
         key = infer_object_type(keys, f"{name}.key").with_nullable(False)
         return FieldType("map", children=(("key", key), ("value", infer_object_type(values, f"{name}.value"))))
     return _infer_struct(dense, name)
+
+
+def _array_element_type(dense: np.ndarray) -> FieldType | None:
+    """The element type of lists that are all numpy arrays of one numeric / bool dtype (as fastpq
+    and pyarrow read list columns): that dtype, not one inferred from the values (int16 stays int16)."""
+    if not len(dense) or not all(isinstance(v, np.ndarray) and v.ndim == 1 for v in dense):
+        return None
+    dtypes = {v.dtype for v in dense}
+    if len(dtypes) != 1:
+        return None
+    dtype = dtypes.pop()
+    kind = {"i": "int", "u": "uint", "f": "float", "b": "bool"}.get(dtype.kind)
+    return None if kind is None else FieldType(kind, bits=8 if kind == "bool" else dtype.itemsize * 8)
 
 
 def _infer_struct(dense: np.ndarray, name) -> FieldType:

@@ -84,10 +84,11 @@ class FieldType:
     scale: int | None = None       # decimal
     children: tuple = ()           # ((name, FieldType), ...) for list/map/struct/category
     ordered: bool = False          # category
-    large: bool = False            # str / bytes: Arrow large_string (pandas' pyarrow storage)
+    large: bool = False            # str / bytes / list: Arrow large_string, large_binary, large_list
     width: int | None = None       # fixed_bytes, decimal stored as FIXED_LEN_BYTE_ARRAY: its length
     physical: int | None = None    # decimal: the stored physical Type (None: by precision)
     extension: tuple = ()          # (name, metadata): an Arrow extension type over this storage
+    index_type: tuple = ()         # category from an Arrow dictionary dtype: (bits, signed) of its indices
 
     def with_nullable(self, nullable: bool) -> "FieldType":
         return replace(self, nullable=nullable)
@@ -275,11 +276,18 @@ def sort_order(ft: FieldType) -> tuple[str, bool]:
 def compatible(planned: FieldType, found: FieldType, nested: bool = False) -> bool:
     """A typed column whose dtype gives ``found`` may be written as ``planned``: the same type
     up to nullability, a categorical's code width, Arrow's string / binary width and the
-    file's choice of decimal storage; inside nested types, timestamps up to the time zone's
-    name and pandas' unit (Parquet keeps only the stored unit and UTC adjustment there),
-    times up to UTC adjustment. The values are still converted exactly (``write_exact``)."""
-    if planned.kind == "category" and found.kind == "category":
-        return compatible(planned.children[0][1], found.children[0][1])
+    file's choice of decimal storage; a categorical as a plain column of its categories'
+    type and back (Parquet dictionary-encodes per column chunk); a float column as an
+    OPTIONAL integer one (pandas' default reading of it: NaN is null, the rest must be
+    whole); inside nested types, timestamps up to the time zone's name and pandas' unit
+    (Parquet keeps only the stored unit and UTC adjustment there), times up to UTC
+    adjustment. The values are still converted exactly (``write_exact``)."""
+    if found.kind == "category" and found.values_type.kind == "null":
+        return True                    # no categories (pandas' empty or all-NaN categorical): only nulls
+    if planned.kind == "category" or found.kind == "category":   # one logical column, encoded either way
+        return compatible(planned.values_type, found.values_type, nested)
+    if planned.kind in ("int", "uint") and planned.nullable and found.kind == "float" and not nested:
+        return True                    # pandas' float64 + NaN for an optional integer column
     if planned.kind != found.kind or planned.extension != found.extension:  # period[D] is not period[M]
         return False
     if planned.kind in ("str", "bytes"):
@@ -292,6 +300,8 @@ def compatible(planned: FieldType, found: FieldType, nested: bool = False) -> bo
         return len(planned.children) == len(found.children) and all(
             (planned.kind != "struct" or p_name == f_name) and compatible(p, f, True)
             for (p_name, p), (f_name, f) in zip(planned.children, found.children))
+    if planned.kind == "int96":                # always nanoseconds: pandas' unit is the reader's choice
+        return planned.tz == found.tz
     if nested and planned.kind == "timestamp":
         return (planned.unit, planned.tz is None) == (found.unit, found.tz is None)
     return replace(planned, nullable=True) == replace(found, nullable=True)
