@@ -56,7 +56,7 @@ def __getattr__(name):
 
         return ParquetDataset
     if name == "warmup":  # fills numba's cache (imports pandas and numba)
-        from .warmup import warmup
+        from .api.warmup import warmup
 
         return warmup
     if name == "read_parquet":  # imports pandas (its no_default is the dtype_backend default)

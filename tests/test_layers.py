@@ -63,13 +63,13 @@ def test_only_the_pandas_layer_imports_pandas():
     pandas objects and call their methods without importing pandas (``dataset/read.py``,
     ``file/page_read.py``, ``append/schema.py``).
 
-    Exempt: ``dask.py``, ``warmup.py`` and ``cli/``, entry points above every layer whose
+    Exempt: ``dask.py``, ``api/warmup.py`` and ``cli/``, entry points above every layer whose
     work is pandas objects themselves (dask's ``from_map`` meta frames and partition frames;
     warmup's frames of every dtype; the CLI's printed and converted frames)."""
     bad = []
     for path in (ROOT / "fastpq").rglob("*.py"):
         rel = path.relative_to(ROOT / "fastpq")
-        if rel.parts[0] == "frame" or rel.parts[0] in ("dask.py", "warmup.py", "cli"):
+        if rel.parts[0] == "frame" or rel.parts[0] in ("dask.py", "cli") or rel.parts[:2] == ("api", "warmup.py"):
             continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
@@ -190,3 +190,22 @@ def test_no_import_cycles():
 
 def test_cycle_check_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_lazy_top_level_names_are_not_shadowed_by_submodules():
+    """``fastpq.<name>`` stays the function after every submodule is imported: a submodule named
+    like a lazily exported function (``fastpq/warmup.py`` beside ``fastpq.warmup()``) is set on
+    the package by the import system and hides the function from then on."""
+    import importlib
+    import pkgutil
+    import types
+
+    import fastpq
+
+    for info in pkgutil.walk_packages(fastpq.__path__, "fastpq."):
+        if not info.name.startswith("fastpq._thrift") and not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+    modules = {"options"}  # fastpq.options is the settings module itself (fastpq.options.max_decoded_bytes)
+    shadowed = [name for name in fastpq.__all__
+                if name not in modules and isinstance(getattr(fastpq, name), types.ModuleType)]
+    assert not shadowed, f"names in fastpq.__all__ that are modules: {shadowed}"

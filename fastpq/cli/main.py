@@ -48,7 +48,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _warmup(args) -> None:
     """Fill numba's cache with every kernel fastpq commonly uses (fastpq.warmup)."""
-    from ..warmup import warmup
+    from ..api.warmup import warmup
 
     r = warmup(verbose=args.verbose)
     print(f"fastpq warmup: {r['signatures']} kernel signatures ({r['compiled']} compiled, {r['loaded']} already "

@@ -34,7 +34,7 @@ def warmup(verbose: bool = False) -> dict:
     Returns ``{"seconds", "kernels", "signatures", "compiled", "loaded", "cache_dir"}``:
     kernels and signatures in use, how many signatures were compiled now (cache misses)
     and how many were loaded from the cache. A second run compiles nothing."""
-    from .kernels import _jit
+    from ..kernels import _jit
 
     start = time.perf_counter()
     _jit.compile_everything()
@@ -50,9 +50,9 @@ def warmup(verbose: bool = False) -> dict:
 
 
 def _round_trip(path, frame, options) -> None:
-    from .api.read import read_parquet
-    from .api.write import write
-    from .file.reader import ParquetFile
+    from .read import read_parquet
+    from .write import write
+    from ..file.reader import ParquetFile
 
     write(path, frame, row_group_offsets=ROWS // 2, **options)
     read_parquet(path)
