@@ -254,3 +254,33 @@ def test_numbers_sample_counts_bits():
     assert not wchunk._numbers_too_distinct(values, 1 << 20)
     assert wchunk._numbers_too_distinct(np.arange(80_000, dtype=np.float64), 1 << 20)
     assert not wchunk._numbers_too_distinct(np.zeros((80_000, 3), np.uint8), 1 << 20)   # FLBA rows: not sampled
+
+
+MASKED = ["Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64", "boolean"]
+
+
+@pytest.mark.parametrize("dtype", MASKED)
+@pytest.mark.parametrize("pattern", ["none", "some", "all", "first-last"])
+def test_masked_arrays_vs_pyarrow(tmp_path, dtype, pattern):
+    """pandas' masked arrays (values + NA mask) written by fastpq read by pyarrow as pandas' own
+    conversion of the same array does."""
+    import pyarrow as pa
+
+    n = 1000
+    rng = np.random.default_rng(len(dtype))
+    if dtype == "boolean":
+        raw = rng.random(n) < 0.5
+    elif dtype.startswith("Float"):
+        raw = rng.standard_normal(n)
+    else:
+        info = np.iinfo(pd.api.types.pandas_dtype(dtype).numpy_dtype)
+        raw = rng.integers(info.min, info.max, n, dtype=info.dtype, endpoint=True)
+    arr = pd.array(raw, dtype=dtype)
+    na = {"none": np.zeros(n, bool), "some": rng.random(n) < 0.3, "all": np.ones(n, bool),
+          "first-last": np.isin(np.arange(n), [0, n - 1])}[pattern]
+    arr[na] = pd.NA
+    df = pd.DataFrame({"x": arr})
+    fastpq.write(tmp_path / "x.parquet", df)
+    got = pq.read_table(tmp_path / "x.parquet").column("x").combine_chunks()
+    assert got.equals(pa.array(arr).cast(got.type))
+    pd.testing.assert_frame_equal(fastpq.read_parquet(tmp_path / "x.parquet"), df)
