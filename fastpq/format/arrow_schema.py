@@ -36,7 +36,11 @@ from dataclasses import dataclass, field
 from ..errors import CorruptFileError
 
 MAX_DEPTH = 64
-MAX_FIELDS = 100_000
+# A field (and a custom_metadata entry) takes at least this many bytes of the message: its
+# table, a type reference, its vector slot (pyarrow writes 40-50). More fields than the bytes
+# allow means sub-tables shared by several references (a DAG): refused, so the work is linear
+# in the stored bytes, for a genuine schema of any width (300,000 columns: ~12 MB).
+BYTES_PER_FIELD = 16
 
 
 class ArrowSchemaError(CorruptFileError):
@@ -163,9 +167,8 @@ class _Reader:
     def __init__(self, buf: bytes):
         self.buf = buf
         self.size = len(buf)
-        self.fields_seen = 0
-        # a field takes at least 16 bytes (table, type reference, vector slot): more means shared sub-tables
-        self.max_fields = min(MAX_FIELDS, 16 + len(buf) // 16)
+        self.fields_seen = 0   # fields and custom_metadata entries (key-value tables)
+        self.max_fields = 16 + len(buf) // BYTES_PER_FIELD
 
     def read(self, fmt: str, pos: int):
         s = _STRUCTS[fmt]
@@ -257,7 +260,8 @@ def _field(r: _Reader, t: _Table, depth: int) -> ArrowField:
     # Field: name, nullable, type_type (uint8), type (table), dictionary, children, custom_metadata
     r.fields_seen += 1
     if depth > MAX_DEPTH or r.fields_seen > r.max_fields:
-        raise ArrowSchemaError(f"Arrow schema nests deeper than {MAX_DEPTH} or holds more than {r.max_fields} fields")
+        raise ArrowSchemaError(f"Arrow schema nests deeper than {MAX_DEPTH} or holds more than {r.max_fields} fields "
+                               f"(and metadata entries) for its {r.size} bytes")
     type_id = t.scalar(2, "B", 0)
     arrow_type = _type(type_id, t.table(3))
     dictionary = _dictionary(t.table(4))
@@ -267,7 +271,13 @@ def _field(r: _Reader, t: _Table, depth: int) -> ArrowField:
 
 def _key_values(t: _Table, slot: int) -> dict:
     out = {}
-    for kv in t.tables(slot):
+    tables = t.tables(slot)
+    r = t.r
+    r.fields_seen += len(tables)   # a shared metadata vector counts at each use, as shared fields do
+    if r.fields_seen > r.max_fields:
+        raise ArrowSchemaError(f"Arrow schema holds more than {r.max_fields} fields (and metadata entries) "
+                               f"for its {r.size} bytes")
+    for kv in tables:
         key = kv.string(0)
         if key is not None:
             out[key] = kv.string(1)
