@@ -159,6 +159,8 @@ def parse_ipc_schema(raw: bytes) -> ArrowSchema:
 
 # ---------------------------------------------------------------------------- flatbuffer access
 _STRUCTS = {fmt: struct.Struct("<" + fmt) for fmt in "BhHiIq"}
+_READS = {fmt: (s.size, s.unpack_from) for fmt, s in _STRUCTS.items()}
+_VT_HEAD = struct.Struct("<HH").unpack_from   # a vtable's size and its table's size
 
 
 class _Reader:
@@ -171,18 +173,19 @@ class _Reader:
         self.max_fields = 16 + len(buf) // BYTES_PER_FIELD
 
     def read(self, fmt: str, pos: int):
-        s = _STRUCTS[fmt]
-        if pos < 0 or pos + s.size > self.size:
-            raise ArrowSchemaError(f"flatbuffer read of {s.size} bytes at {pos} is outside its {self.size} bytes")
-        return s.unpack_from(self.buf, pos)[0]
+        size, unpack = _READS[fmt]
+        if pos < 0 or pos + size > self.size:
+            raise ArrowSchemaError(f"flatbuffer read of {size} bytes at {pos} is outside its {self.size} bytes")
+        return unpack(self.buf, pos)[0]
 
     def root(self) -> "_Table":
         return self.table_at(self.read("I", 0))
 
     def table_at(self, pos: int) -> "_Table":
         vtable = pos - self.read("i", pos)
-        vt_size = self.read("H", vtable)
-        obj_size = self.read("H", vtable + 2)
+        if vtable < 0 or vtable + 4 > self.size:
+            raise ArrowSchemaError(f"flatbuffer vtable at {vtable} is outside its {self.size} bytes")
+        vt_size, obj_size = _VT_HEAD(self.buf, vtable)
         if vt_size < 4 or vt_size % 2 or obj_size < 4:
             raise ArrowSchemaError(f"flatbuffer vtable at {vtable} is malformed (sizes {vt_size}, {obj_size})")
         if vtable + vt_size > self.size or pos + obj_size > self.size:
@@ -244,8 +247,11 @@ class _Table:
         at = self._where(slot, 4)
         if at is None:
             return []
-        first, n = self.r.vector_at(self.r.reference(at), 4)
-        return [self.r.table_at(self.r.reference(first + 4 * i)) for i in range(n)]
+        r = self.r
+        first, n = r.vector_at(r.reference(at), 4)   # checked: its n references lie in the buffer
+        table_at = r.table_at
+        return [table_at(first + 4 * i + ref)
+                for i, ref in enumerate(struct.unpack_from(f"<{n}I", r.buf, first))]
 
 
 # ---------------------------------------------------------------------------- Schema.fbs tables
