@@ -9,7 +9,10 @@ A write, layer by layer (appends and datasets reuse the lower ones):
 * ``write_row_group``, ``write_page_indexes``, ``file_metadata``
   (``rowgroup.py``): the row groups, their page indexes, the footer;
 * ``AtomicTarget`` (``target.py``): where the bytes go (atomically for local
-  paths).
+  paths);
+* ``_Writeback``: while a local file's later row groups are encoded, the disk
+  writes of the finished ones start (``fdatasync`` on a thread), so the fsync
+  before the rename waits only for the last row group.
 
 ``fastpq.write`` (``fastpq.api``) dispatches here for one new file, to
 the appender (``append/appender.py``) for ``append=True`` and to ``fastpq.dataset.write`` for
@@ -17,6 +20,7 @@ datasets.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 from ..format.footer import MAGIC, footer_bytes
@@ -26,6 +30,54 @@ from .rowgroup import (ROW_GROUP_SIZE, file_metadata, resolve_sorting_columns, r
 from .target import AtomicTarget
 
 __all__ = ["ParquetWriter", "write_file", "ROW_GROUP_SIZE"]
+
+
+_SYNC_POOL = None
+
+
+def _forget_sync_pool() -> None:
+    global _SYNC_POOL           # a forked child has none of the parent's threads
+    _SYNC_POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_sync_pool)
+
+
+class _Writeback:
+    """Starts writing a local temporary file's finished row groups to disk while the next ones
+    are encoded: one ``fdatasync`` at a time on a background thread, waited for (and its error
+    raised) before the file is committed or aborted. Only when the data reach the disk
+    changes; what is written and the fsync before the rename do not. 10M rows x 3 numeric
+    columns (10 row groups, 173 MB): the final fsync took ~0.10 s of a 0.42 s write."""
+
+    MIN_BYTES = 8 << 20     # smaller files: one fsync at the end (a sync more costs a journal commit)
+
+    def __init__(self, target):
+        self.fd = target.f.fileno() if target.tmp is not None else None
+        self.future = None
+        self.synced = 0
+
+    def kick(self, f, offset: int) -> None:
+        """Start syncing what was written up to ``offset`` (unless a sync is still running or
+        less than ``MIN_BYTES`` were written since the last one)."""
+        global _SYNC_POOL
+        if self.fd is None or offset - self.synced < self.MIN_BYTES or (
+                self.future is not None and not self.future.done()):
+            return
+        self.wait()
+        if _SYNC_POOL is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _SYNC_POOL = ThreadPoolExecutor(1, thread_name_prefix="fastpq-sync")
+        f.flush()
+        self.synced = offset
+        self.future = _SYNC_POOL.submit(os.fdatasync, self.fd)
+
+    def wait(self) -> None:
+        future, self.future = self.future, None
+        if future is not None:
+            future.result()
 
 
 class ParquetWriter:
@@ -77,6 +129,7 @@ class ParquetWriter:
         self.num_rows = 0
         self.closed = False
         self._target = AtomicTarget(path, options.overwrite, options.storage_options)
+        self._writeback = _Writeback(self._target) if hasattr(os, "fdatasync") else None
         try:
             self._target.f.write(MAGIC)
         except BaseException:
@@ -111,6 +164,8 @@ class ParquetWriter:
                 self.results.append(result)
                 self.offset = result.end
                 self.num_rows += b - a
+                if self._writeback is not None:
+                    self._writeback.kick(self._target.f, self.offset)
         except BaseException:
             self.abort()
             raise
@@ -124,6 +179,8 @@ class ParquetWriter:
             fmd = file_metadata(self.plan, [r.row_group for r in self.results], self.num_rows,
                                 self.custom_metadata)
             self._target.f.write(footer_bytes(fmd))
+            if self._writeback is not None:
+                self._writeback.wait()
             self._target.commit()
         except BaseException:
             self.abort()
@@ -133,7 +190,13 @@ class ParquetWriter:
     def abort(self) -> None:
         """Give up: remove the temporary file; the target is left as it was."""
         self.closed = True
-        self._target.abort()
+        try:
+            if self._writeback is not None:
+                self._writeback.wait()
+        except OSError:
+            pass                                  # giving up anyway: the temporary file goes
+        finally:
+            self._target.abort()
 
     def __enter__(self):
         return self

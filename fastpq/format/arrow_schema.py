@@ -36,7 +36,11 @@ from dataclasses import dataclass, field
 from ..errors import CorruptFileError
 
 MAX_DEPTH = 64
-MAX_FIELDS = 100_000
+# A field (and a custom_metadata entry) takes at least this many bytes of the message: its
+# table, a type reference, its vector slot (pyarrow writes 40-50). More fields than the bytes
+# allow means sub-tables shared by several references (a DAG): refused, so the work is linear
+# in the stored bytes, for a genuine schema of any width (300,000 columns: ~12 MB).
+BYTES_PER_FIELD = 16
 
 
 class ArrowSchemaError(CorruptFileError):
@@ -155,6 +159,8 @@ def parse_ipc_schema(raw: bytes) -> ArrowSchema:
 
 # ---------------------------------------------------------------------------- flatbuffer access
 _STRUCTS = {fmt: struct.Struct("<" + fmt) for fmt in "BhHiIq"}
+_READS = {fmt: (s.size, s.unpack_from) for fmt, s in _STRUCTS.items()}
+_VT_HEAD = struct.Struct("<HH").unpack_from   # a vtable's size and its table's size
 
 
 class _Reader:
@@ -163,23 +169,23 @@ class _Reader:
     def __init__(self, buf: bytes):
         self.buf = buf
         self.size = len(buf)
-        self.fields_seen = 0
-        # a field takes at least 16 bytes (table, type reference, vector slot): more means shared sub-tables
-        self.max_fields = min(MAX_FIELDS, 16 + len(buf) // 16)
+        self.fields_seen = 0   # fields and custom_metadata entries (key-value tables)
+        self.max_fields = 16 + len(buf) // BYTES_PER_FIELD
 
     def read(self, fmt: str, pos: int):
-        s = _STRUCTS[fmt]
-        if pos < 0 or pos + s.size > self.size:
-            raise ArrowSchemaError(f"flatbuffer read of {s.size} bytes at {pos} is outside its {self.size} bytes")
-        return s.unpack_from(self.buf, pos)[0]
+        size, unpack = _READS[fmt]
+        if pos < 0 or pos + size > self.size:
+            raise ArrowSchemaError(f"flatbuffer read of {size} bytes at {pos} is outside its {self.size} bytes")
+        return unpack(self.buf, pos)[0]
 
     def root(self) -> "_Table":
         return self.table_at(self.read("I", 0))
 
     def table_at(self, pos: int) -> "_Table":
         vtable = pos - self.read("i", pos)
-        vt_size = self.read("H", vtable)
-        obj_size = self.read("H", vtable + 2)
+        if vtable < 0 or vtable + 4 > self.size:
+            raise ArrowSchemaError(f"flatbuffer vtable at {vtable} is outside its {self.size} bytes")
+        vt_size, obj_size = _VT_HEAD(self.buf, vtable)
         if vt_size < 4 or vt_size % 2 or obj_size < 4:
             raise ArrowSchemaError(f"flatbuffer vtable at {vtable} is malformed (sizes {vt_size}, {obj_size})")
         if vtable + vt_size > self.size or pos + obj_size > self.size:
@@ -241,8 +247,11 @@ class _Table:
         at = self._where(slot, 4)
         if at is None:
             return []
-        first, n = self.r.vector_at(self.r.reference(at), 4)
-        return [self.r.table_at(self.r.reference(first + 4 * i)) for i in range(n)]
+        r = self.r
+        first, n = r.vector_at(r.reference(at), 4)   # checked: its n references lie in the buffer
+        table_at = r.table_at
+        return [table_at(first + 4 * i + ref)
+                for i, ref in enumerate(struct.unpack_from(f"<{n}I", r.buf, first))]
 
 
 # ---------------------------------------------------------------------------- Schema.fbs tables
@@ -257,7 +266,8 @@ def _field(r: _Reader, t: _Table, depth: int) -> ArrowField:
     # Field: name, nullable, type_type (uint8), type (table), dictionary, children, custom_metadata
     r.fields_seen += 1
     if depth > MAX_DEPTH or r.fields_seen > r.max_fields:
-        raise ArrowSchemaError(f"Arrow schema nests deeper than {MAX_DEPTH} or holds more than {r.max_fields} fields")
+        raise ArrowSchemaError(f"Arrow schema nests deeper than {MAX_DEPTH} or holds more than {r.max_fields} fields "
+                               f"(and metadata entries) for its {r.size} bytes")
     type_id = t.scalar(2, "B", 0)
     arrow_type = _type(type_id, t.table(3))
     dictionary = _dictionary(t.table(4))
@@ -267,7 +277,13 @@ def _field(r: _Reader, t: _Table, depth: int) -> ArrowField:
 
 def _key_values(t: _Table, slot: int) -> dict:
     out = {}
-    for kv in t.tables(slot):
+    tables = t.tables(slot)
+    r = t.r
+    r.fields_seen += len(tables)   # a shared metadata vector counts at each use, as shared fields do
+    if r.fields_seen > r.max_fields:
+        raise ArrowSchemaError(f"Arrow schema holds more than {r.max_fields} fields (and metadata entries) "
+                               f"for its {r.size} bytes")
+    for kv in tables:
         key = kv.string(0)
         if key is not None:
             out[key] = kv.string(1)

@@ -188,6 +188,9 @@ def _as_u8(src) -> np.ndarray:
     return np.frombuffer(src, dtype=np.uint8)
 
 
+as_u8 = _as_u8
+
+
 def _check_out(out, size: int) -> np.ndarray:
     if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.ndim != 1:
         raise TypeError("out must be a 1-D uint8 numpy array")
@@ -204,9 +207,13 @@ def _exact(n: int, size: int) -> None:
 
 
 def _snappy(src, out):
+    size = out.size
     declared = cramjam.snappy.decompress_raw_len(src)
-    _exact(declared, out.size)          # checked before touching the output
-    _exact(cramjam.snappy.decompress_raw_into(src, out), out.size)
+    if declared != size:                # checked before touching the output
+        raise _Mismatch(str(declared))
+    n = cramjam.snappy.decompress_raw_into(src, out)
+    if n != size:
+        raise _Mismatch(str(n))
 
 
 def _gzip(src, out):
@@ -365,17 +372,44 @@ def decompress(codec: int, src, uncompressed_size: int, out=None, *, max_size: i
         # page, e.g. a v2 data page with only levels; no codec would accept it.
         return np.empty(0, np.uint8) if out is None else _check_out(out, 0)
     out = np.empty(size, np.uint8) if out is None else _check_out(out, size)
+    return _run(fn, codec, src, out, size)
+
+
+def decompress_page(codec: int, src: np.ndarray, size: int) -> np.ndarray:
+    """``decompress(codec, src, size)`` into a new array, for the page reader, which has already
+    run ``check_size(codec, src.size, size)`` on ``src`` (a C-contiguous 1-D uint8 array: a
+    slice of the chunk's bytes): the same result and errors, without checking again (one call
+    per page, not a dozen)."""
+    fn = _DECOMPRESSORS.get(codec)
+    if fn is None or codec == UNCOMPRESSED or size == 0:
+        return decompress(codec, src, size)
+    out = np.empty(size, np.uint8)
     try:
         fn(src, out)
     except _Mismatch as exc:
         raise _corrupt(codec, size, exc.got) from None
-    except Exception as exc:  # cramjam.DecompressionError, ValueError, ...
-        raise _corrupt(codec, size, _describe_failure(exc, size)) from exc
-    except BaseException as exc:  # a Rust panic surfaces as pyo3's PanicException
-        if type(exc).__name__ != "PanicException":
-            raise
-        raise _corrupt(codec, size, _describe_failure(exc, size)) from exc
+    except BaseException as exc:   # the same as _run, inline: one call less per page
+        _failure(exc, codec, size)
     return out
+
+
+def _run(fn, codec: int, src: np.ndarray, out: np.ndarray, size: int) -> np.ndarray:
+    """``fn(src, out)``, its failures as CorruptFileError; returns ``out``."""
+    try:
+        fn(src, out)
+    except _Mismatch as exc:
+        raise _corrupt(codec, size, exc.got) from None
+    except BaseException as exc:
+        _failure(exc, codec, size)
+    return out
+
+
+def _failure(exc: BaseException, codec: int, size: int):
+    """Raise a codec's failure as CorruptFileError (a Rust panic surfaces as pyo3's
+    PanicException, a BaseException); anything else (KeyboardInterrupt...) as it is."""
+    if isinstance(exc, Exception) or type(exc).__name__ == "PanicException":
+        raise _corrupt(codec, size, _describe_failure(exc, size)) from exc
+    raise exc
 
 
 # ----------------------------------------------------------------------------- compress

@@ -22,6 +22,7 @@ read's budget (``fastpq.options``) has room for it, whatever its ratio.
 from __future__ import annotations
 
 import struct
+import threading
 import zlib
 from dataclasses import dataclass
 
@@ -33,6 +34,8 @@ from ..options import Budget
 from . import compression
 
 _MISSING = -(1 << 63)
+_UINT8 = np.dtype(np.uint8)
+_ABSENT = {_MISSING: None}
 _U32 = struct.Struct("<I").unpack_from
 
 RLE = Encoding.RLE
@@ -54,13 +57,12 @@ class PageHeaderInfo:
                  "v2_encoding", "definition_levels_byte_length", "repetition_levels_byte_length",
                  "is_compressed")
 
-    def __init__(self, fields):
+    def __init__(self, fields: list):
         (self.type, self.uncompressed_page_size, self.compressed_page_size, self.crc,
          self.num_values, self.encoding, self.definition_level_encoding, self.repetition_level_encoding,
          self.dict_num_values, self.dict_encoding, self.v2_num_values, self.v2_num_nulls, self.v2_num_rows,
          self.v2_encoding, self.definition_levels_byte_length, self.repetition_levels_byte_length,
-         self.is_compressed) = [None if value == _MISSING else value
-                                for value in fields.tolist()]
+         self.is_compressed) = map(_ABSENT.get, fields, fields)   # _MISSING -> None
 
 
 class ChunkTooShort(CorruptFileError):
@@ -120,6 +122,8 @@ def iter_pages(chunk: np.ndarray, file_offset: int, codec: int, max_def: int, ma
     ``fastpq.options``) has room for its declared size; keeping it is the caller's charge.
     """
     budget = Budget() if budget is None else budget
+    if type(chunk) is not np.ndarray or chunk.dtype != _UINT8 or chunk.ndim != 1 or not chunk.flags.c_contiguous:
+        chunk = compression.as_u8(chunk)  # once here: every payload is then a C-contiguous uint8 slice
     pos = 0
     end = len(chunk)
     seen = pages = 0
@@ -142,12 +146,12 @@ def iter_pages(chunk: np.ndarray, file_offset: int, codec: int, max_def: int, ma
         pos = payload_end
         if page is None:
             continue
-        if isinstance(page, DictionaryPage) and (seen or pages):
-            # the spec allows one dictionary page, first: a later one would silently replace
-            # the dictionary the pages before it used (pyarrow refuses it too)
-            raise CorruptFileError("a dictionary page after the chunk's first page", offset=page.offset)
-        pages += 1
-        if isinstance(page, DataPage):
+        if type(page) is DictionaryPage:
+            if seen or pages:
+                # the spec allows one dictionary page, first: a later one would silently replace
+                # the dictionary the pages before it used (pyarrow refuses it too)
+                raise CorruptFileError("a dictionary page after the chunk's first page", offset=page.offset)
+        else:  # a DataPage
             seen += page.num_values
             if seen > num_values:
                 raise CorruptFileError(f"pages hold more values than the column chunk's {num_values}",
@@ -155,10 +159,12 @@ def iter_pages(chunk: np.ndarray, file_offset: int, codec: int, max_def: int, ma
             if seen == num_values and exact_end and pos < end:
                 raise CorruptFileError(f"{end - pos} bytes follow the page that completes the column chunk",
                                        offset=page.offset)
+        pages += 1
         yield page
 
 
 _compact = None  # see _kernels
+_scratch = threading.local()
 
 
 class _Headers:
@@ -183,16 +189,19 @@ class _Headers:
 
     def _scan(self, pos: int, values_left: int) -> None:
         compact = _kernels()
-        rows = np.empty((self.RUN, compact.PH_SIZE), np.int64)
-        spans = np.empty((self.RUN, 2), np.int64)
+        scratch = getattr(_scratch, "arrays", None)  # per thread: read out before this returns
+        if scratch is None:
+            scratch = _scratch.arrays = (np.empty((self.RUN, compact.PH_SIZE), np.int64),
+                                         np.empty((self.RUN, 2), np.int64))
+        rows, spans = scratch
         k = compact.scan_page_headers(self.chunk, pos, self.end, values_left, rows, spans)
-        self.parsed = {}
-        for fields, (start, stop) in zip(rows[:k], spans[:k].tolist()):
-            header = PageHeaderInfo(fields)
-            if _missing_size(header) is None:
-                self.parsed[start] = (header, stop - start)
-            else:
-                break  # _read_header raises the precise error for this one
+        self.parsed = parsed = {}
+        for fields, (start, stop) in zip(rows[:k].tolist(), spans[:k].tolist()):
+            # type, uncompressed_page_size, compressed_page_size: absent (_MISSING) or negative
+            # stops the run (_missing_size); _read_header raises the precise error for this one
+            if fields[0] < 0 or fields[1] < 0 or fields[2] < 0:
+                break
+            parsed[start] = (PageHeaderInfo(fields), stop - start)
 
 
 def _kernels():
@@ -211,7 +220,7 @@ def _read_header(chunk, pos, end, file_offset):
         from ..kernels.status import describe
 
         raise CorruptFileError(f"cannot decode PageHeader: {describe(stop)}", offset=file_offset + pos)
-    header = PageHeaderInfo(fields)
+    header = PageHeaderInfo(fields.tolist())
     name = _missing_size(header)
     if name is not None:
         raise CorruptFileError(f"page header has no valid {name}", offset=file_offset + pos)
@@ -255,11 +264,17 @@ def _make_page(header, payload, codec, max_def, max_rep, offset, budget):
 
 
 def _decompress(codec, payload, size, offset, budget, out=None):
-    if codec == compression.UNCOMPRESSED and out is None and len(payload) == size and payload.dtype == np.uint8:
-        return payload  # what compression.decompress returns for it, without its checks' cost
-    if out is None and codec != compression.UNCOMPRESSED:
-        _room_for_page(budget, codec, payload, size, offset)
-    try:
+    if out is None:  # a slice of the chunk's bytes (C-contiguous uint8: iter_pages): the checks once, one codec call
+        if codec == compression.UNCOMPRESSED:
+            if len(payload) == size:
+                return payload  # what compression.decompress returns for it, without its checks' cost
+        else:
+            _room_for_page(budget, codec, payload, size, offset)
+            try:
+                return compression.decompress_page(codec, payload, size)
+            except CorruptFileError as exc:
+                raise exc.located(offset=offset) from None
+    try:  # into ``out`` (its room checked by the caller), or an UNCOMPRESSED page of the wrong size (raises)
         out = compression.decompress(codec, payload, size, out=out)
     except CorruptFileError as exc:
         raise exc.located(offset=offset) from None
@@ -270,10 +285,12 @@ def _room_for_page(budget, codec, compressed, size: int, offset: int, levels: in
     """Before allocating a page of ``levels + size`` bytes, ``size`` of them decompressed from
     ``compressed``: a size the codec cannot reach from those bytes is corruption, and the budget
     must have room for the page."""
-    try:
-        compression.check_size(codec, len(compressed), size)
-    except CorruptFileError as exc:
-        raise exc.located(offset=offset) from None
+    bound = compression.max_uncompressed_size(codec, len(compressed))
+    if size < 0 or (bound is not None and size > bound):  # check_size's test, inline; it says why
+        try:
+            compression.check_size(codec, len(compressed), size)
+        except CorruptFileError as exc:
+            raise exc.located(offset=offset) from None
     budget.fits(levels + size, f"a page at byte offset {offset}")
 
 
@@ -292,16 +309,19 @@ def _bad(*required) -> bool:
 
 
 def _data_page_v1(h, payload, codec, max_def, max_rep, offset, budget):
-    if _bad(h.num_values, h.encoding, h.definition_level_encoding, h.repetition_level_encoding):
+    num_values, encoding, def_encoding, rep_encoding = \
+        h.num_values, h.encoding, h.definition_level_encoding, h.repetition_level_encoding
+    if num_values is None or encoding is None or def_encoding is None or rep_encoding is None or \
+            num_values < 0 or encoding < 0 or def_encoding < 0 or rep_encoding < 0:   # _bad, inline
         raise CorruptFileError("data page without a valid data_page_header", offset=offset)
     buf = _decompress(codec, payload, h.uncompressed_page_size, offset, budget)
     pos = 0
     rep = def_ = None
     if max_rep > 0:
-        rep, pos = _v1_levels(buf, pos, h.repetition_level_encoding, max_rep, h.num_values, offset)
+        rep, pos = _v1_levels(buf, pos, rep_encoding, max_rep, num_values, offset)
     if max_def > 0:
-        def_, pos = _v1_levels(buf, pos, h.definition_level_encoding, max_def, h.num_values, offset)
-    return DataPage(offset, h.num_values, None, None, h.encoding, buf, rep, def_, pos, h)
+        def_, pos = _v1_levels(buf, pos, def_encoding, max_def, num_values, offset)
+    return DataPage(offset, num_values, None, None, encoding, buf, rep, def_, pos, h)
 
 
 def _v1_levels(buf, pos, encoding, max_level, count, offset):

@@ -188,11 +188,12 @@ def test_random_bytes_raise_only_arrow_schema_error(data):
             pass
 
 
-def _flatbuffer_with_shared_children(width: int, depth: int) -> bytes:
+def _flatbuffer_with_shared_children(width: int, depth: int, metadata_entries: int = 0) -> bytes:
     """A Message whose Schema has one field with ``width`` children that all point to the same
     Field table, itself with ``width`` children pointing to the next shared table, ``depth``
     levels down: a DAG whose tree expansion is width**depth fields. Laid out top-down, so
-    every reference points forward as flatbuffers require."""
+    every reference points forward as flatbuffers require. With ``metadata_entries``, the
+    deepest field's custom_metadata is a vector of that many references to one KeyValue."""
     buf = bytearray(4)  # the root offset, patched at the end
     labels, patches = {}, []
 
@@ -230,9 +231,16 @@ def _flatbuffer_with_shared_children(width: int, depth: int) -> bytes:
         fields = [(2, b"\x01\0\0\0"), (3, ("ref", "null"))]
         if level + 1 < depth:
             fields.append((5, ("ref", f"children{level}")))
+        elif metadata_entries:
+            fields.append((6, ("ref", "metadata")))
         table(f"field{level}", fields)
         if level + 1 < depth:
             vector(f"children{level}", [f"field{level + 1}"] * width)
+    if metadata_entries:
+        vector("metadata", ["kv"] * metadata_entries)
+        table("kv", [(0, ("ref", "key"))])
+        labels["key"] = len(buf)
+        buf.extend(struct.pack("<I", 1) + b"k\0\0\0")
     table("null", [])
     for at, target in patches:
         buf[at:at + 4] = struct.pack("<I", labels[target] - at)
@@ -254,6 +262,33 @@ def test_shared_subtables_cannot_blow_up(monkeypatch):
         parse_ipc_schema(b"\xff\xff\xff\xff" + struct.pack("<i", len(fb)) + fb)
     # the work is bounded by the field cap (16 + bytes / 16), not by the 64**7 expanded fields
     assert len(calls) <= 16 + (len(fb) + 8) // 16 + 2
+
+
+def test_shared_metadata_cannot_blow_up(monkeypatch):
+    """A custom_metadata vector shared by many fields counts at each use, as shared fields do."""
+    from fastpq.format import arrow_schema
+
+    small = _flatbuffer_with_shared_children(width=2, depth=2, metadata_entries=3)
+    child = parse_ipc_schema(b"\xff\xff\xff\xff" + struct.pack("<i", len(small)) + small).fields[0].children[0]
+    assert child.metadata == {"k": None}
+    fb = _flatbuffer_with_shared_children(width=2000, depth=2, metadata_entries=2000)  # 4M entries if expanded
+    calls = []
+    real = arrow_schema._Table.string
+    monkeypatch.setattr(arrow_schema._Table, "string", lambda t, slot: calls.append(slot) or real(t, slot))
+    with pytest.raises(ArrowSchemaError, match="fields"):
+        parse_ipc_schema(b"\xff\xff\xff\xff" + struct.pack("<i", len(fb)) + fb)
+    assert len(calls) <= 4 * (16 + (len(fb) + 8) // 16)
+
+
+@pytest.mark.parametrize("n", [1, 1_000, 101_000])
+def test_wide_schema_parses(n):
+    """The field cap scales with the stored bytes: a genuine schema of any width parses (the
+    cap was 100,000 fields), in work linear in its bytes."""
+    schema = pa.schema([pa.field(f"c{i}", pa.int64() if i % 2 else pa.string()) for i in range(n)])
+    parsed = parse_ipc_schema(schema.serialize().to_pybytes())
+    assert len(parsed.fields) == n
+    assert [f.name for f in parsed.fields[-3:]] == schema.names[-3:]
+    assert [f.type.kind for f in parsed.fields[-2:]] == (["utf8", "int"] if n > 1 else ["utf8"])
 
 
 def test_deep_nesting_is_refused():

@@ -58,10 +58,11 @@ BLOCK_MAX = 16 << 20
 class Block:
     """The bytes [start, start + len(data)) of a file, read once for several chunks."""
 
-    __slots__ = ("start", "data", "buf")
+    __slots__ = ("start", "data", "buf", "refs")
 
-    def __init__(self, start: int, data: np.ndarray, buf: np.ndarray):
+    def __init__(self, start: int, data: np.ndarray, buf: np.ndarray, refs: dict | None = None):
         self.start, self.data, self.buf = start, data, buf
+        self.refs = {} if refs is None else refs   # column_index -> its validated ChunkRef (rows unset)
 
     def view(self, start: int, length: int):
         """``data`` of [start, start + length) when the block holds all of it, else None."""
@@ -80,6 +81,7 @@ def row_group_block(pf, cols, i: int, buffers: ChunkBuffers) -> Block | None:
     data_end = pf.file_size - pf.footer_size - 8
     rg = pf.metadata.row_groups[i]
     spans = []
+    refs = {}
     for col in cols:
         leaf = col.leaf
         if len(rg.columns) <= leaf.column_index:
@@ -89,11 +91,12 @@ def row_group_block(pf, cols, i: int, buffers: ChunkBuffers) -> Block | None:
         except CorruptFileError:
             return None
         spans.append((ref.start, ref.start + ref.length))
+        refs[leaf.column_index] = ref
     lo, hi = min(s for s, _ in spans), max(e for _, e in spans)
     if hi - lo > BLOCK_MAX or 2 * sum(e - s for s, e in spans) < hi - lo:
         return None
     buf = buffers.take(hi - lo)
-    return Block(lo, pf.source.read_array(lo, hi - lo, out=buf), buf)
+    return Block(lo, pf.source.read_array(lo, hi - lo, out=buf), buf, refs)
 
 
 def decode_chunk(pf, col, rgs, starts, k: int, verify, buffers: ChunkBuffers | None = None,
@@ -111,7 +114,11 @@ def decode_chunk(pf, col, rgs, starts, k: int, verify, buffers: ChunkBuffers | N
     chunk = rg.columns[leaf.column_index]
     if n == 0 and chunk.meta_data is not None and chunk.meta_data.num_values == 0:
         return  # an empty row group: some writers leave its offsets at 0
-    ref = chunk_ref(chunk, leaf, i, int(starts[k]), n, data_end, pf.path)
+    ref = None if block is None else block.refs.pop(leaf.column_index, None)  # validated already
+    if ref is None:
+        ref = chunk_ref(chunk, leaf, i, int(starts[k]), n, data_end, pf.path)
+    else:
+        ref.row_start, ref.num_rows = int(starts[k]), n
     data = None if block is None else block.view(ref.start, ref.length)
     buf = None if buffers is None or data is not None else buffers.take(ref.length)
     try:

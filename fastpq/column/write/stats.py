@@ -55,13 +55,17 @@ def bounds(spec, col, v0: int, v1: int, take: np.ndarray | None = None) -> Bound
         if lo < 0:
             return Bounds()
         return Bounds(bytes([lo]), bytes([hi]), lo_key=lo, hi_key=hi)
-    from ...kernels.encode import numeric_min_max
-
     values = np.ascontiguousarray(values)
-    i, j = numeric_min_max(values, 0, len(values))
-    if i < 0:
+    if not len(values):
         return Bounds()
-    lo, hi = values[i], values[j]
+    if values.dtype.kind in "iu":
+        # numpy's SIMD reductions: 0.6 vs 2.1 ms (kernel) for 1M int64, 0.3 vs 1.1 ms int32
+        lo, hi = values.min(), values.max()
+    else:
+        from ...kernels.encode import numeric_min_max
+
+        i, j = numeric_min_max(values, 0, len(values))
+        lo, hi = values[i], values[j]
     return Bounds(stats_encode.encode_scalar(lo, values.dtype), stats_encode.encode_scalar(hi, values.dtype),
                   lo_key=int(lo), hi_key=int(hi))
 
@@ -73,7 +77,12 @@ def _float_bounds(values) -> Bounds:
     dtype = values.dtype
     if dtype == np.float16:
         values = values.astype(np.float32)
-    lo, hi, nan, n = float_min_max(values, 0, len(values))
+    lo = np.float64(values.min()) if len(values) else np.float64(np.nan)
+    if lo == lo:           # no NaN (min propagates one): numpy's SIMD min / max, 0.6 vs 2.8 ms for 1M float64
+        hi, nan, n = np.float64(values.max()), 0, len(values)
+        lo, hi = (-0.0 if lo == 0.0 else lo), (0.0 if hi == 0.0 else hi)   # ColumnOrder: -0.0 / +0.0
+    else:
+        lo, hi, nan, n = float_min_max(values, 0, len(values))
     if n == 0:
         return Bounds(nan_count=int(nan))
     return Bounds(stats_encode.encode_float(lo, dtype), stats_encode.encode_float(hi, dtype),
