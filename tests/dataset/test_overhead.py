@@ -38,3 +38,35 @@ def test_pandas_meta_parsed_once_per_file(tmp_path, monkeypatch, n_files, dtypes
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
     assert [str(d) for d in got.dtypes] == [str(d) for d in fastpq.read_parquet(root / "part.000.parquet").dtypes]
     pd.testing.assert_frame_equal(got2, got)
+
+
+def test_one_footer_parse_per_file_and_no_pool_for_small_files(tmp_path, monkeypatch):
+    """300-file shape in small: each footer is parsed once per dataset (plan and read share it), a
+    second read parses none, and small local files are read without a thread pool (measured: they
+    only contend for the GIL, fastpq.dataset.read.SMALL_PIECE_VALUES)."""
+    import concurrent.futures
+
+    import fastpq.file.reader as reader
+
+    n_files = 10
+    root = _write_files(tmp_path / "ds", n_files, ("int64", "float64"))
+    counts = {"parse": 0, "pool": 0}
+    real_parse = reader.parse_file_metadata
+    real_pool = concurrent.futures.ThreadPoolExecutor.__init__
+
+    def parse(*a, **k):
+        counts["parse"] += 1
+        return real_parse(*a, **k)
+
+    def pool(self, *a, **k):
+        counts["pool"] += 1
+        return real_pool(self, *a, **k)
+
+    monkeypatch.setattr(reader, "parse_file_metadata", parse)
+    monkeypatch.setattr(concurrent.futures.ThreadPoolExecutor, "__init__", pool)
+    ds = fastpq.ParquetDataset(str(root))
+    got = ds.to_pandas()
+    assert counts == {"parse": n_files, "pool": 0}
+    ds.to_pandas(columns=["c1"], filters=[("c0", "<", 50)])
+    assert counts == {"parse": n_files, "pool": 0}
+    pd.testing.assert_frame_equal(got, pd.read_parquet(root, engine="pyarrow"))
