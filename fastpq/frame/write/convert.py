@@ -190,13 +190,15 @@ def _numeric_values(s, ft: FieldType, name):
     dtype = s.dtype
     if isinstance(dtype, np.dtype):
         values = s.to_numpy()
-        if dtype.kind == "f":
+        if dtype.kind == "f" and ft.nullable:       # REQUIRED float: NaN is a value, stored as NaN
             nan = np.isnan(values)
             if nan.any():
                 return exact_numbers(values[~nan], ft, name), ~nan
         return exact_numbers(values, ft, name), None
-    mask = s.isna().to_numpy()
     np_dtype = dtype.numpy_dtype
+    if np_dtype.kind == "f" and not ft.nullable:    # pandas' Float dtypes hold NaN as NA: NaN in REQUIRED
+        return exact_numbers(s.array.to_numpy(dtype=np_dtype, na_value=np.nan), ft, name), None
+    mask = s.isna().to_numpy()
     if mask.any():
         # the valid entries, then to numpy: one gather instead of a filled copy and a gather
         # (10M Int64, 10 % NA: 78 -> 58 ms CPU); without NA, to_numpy copies nothing
