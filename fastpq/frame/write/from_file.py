@@ -19,7 +19,7 @@ from ..._thrift import Type
 from ...format.schema import Schema, SchemaNode
 from .plan import PlannedColumn, WritePlan
 from ..pandas_meta import ColumnInfo, PandasMetadata, RangeIndexInfo
-from .types import FieldType, compatible, decimal_physical
+from .types import JSON_EXTENSION, FieldType, compatible, decimal_physical
 from .extension_types import extension_field_type
 
 
@@ -53,7 +53,7 @@ def _node_type(node: SchemaNode, info) -> FieldType:
     p = node.physical_type
     numpy_type = info.numpy_type if info is not None else None
     if lg.kind == "string" or lg.kind in ("enum", "json"):
-        return FieldType("str", nullable, large=numpy_type == "str")
+        return FieldType("str", nullable, large=numpy_type == "str", extension=JSON_EXTENSION if lg.kind == "json" else ())
     if lg.kind == "timestamp":
         unit = _unit_of(numpy_type) if numpy_type and numpy_type.startswith("datetime64") else None
         tz = (info.timezone if info is not None and info.timezone else "UTC") if lg.utc else None

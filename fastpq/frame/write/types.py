@@ -45,6 +45,7 @@ from ..._thrift import (
     FieldRepetitionType,
     Float16Type,
     IntType,
+    JsonType,
     ListType,
     LogicalType,
     MapType,
@@ -153,6 +154,9 @@ _INT_CONVERTED = {(8, True): ConvertedType.INT_8, (16, True): ConvertedType.INT_
                   (32, False): ConvertedType.UINT_32, (64, False): ConvertedType.UINT_64}
 
 
+JSON_EXTENSION = ("arrow.json", "")   # a str leaf annotated JSON (Arrow's arrow.json extension over utf8)
+
+
 def _leaf(name, rep, ptype, **kw) -> SchemaElement:
     return SchemaElement(name=name, repetition_type=rep, type=ptype, **kw)
 
@@ -174,6 +178,9 @@ def _leaf_element(name: str, ft: FieldType, rep: int) -> SchemaElement:
         return _leaf(name, rep, Type.FLOAT if ft.bits == 32 else Type.DOUBLE)
     if k == "bool":
         return _leaf(name, rep, Type.BOOLEAN)
+    if k == "str" and ft.extension == JSON_EXTENSION:
+        return _leaf(name, rep, Type.BYTE_ARRAY, logicalType=LogicalType(JSON=JsonType()),
+                     converted_type=ConvertedType.JSON)
     if k == "str":
         return _leaf(name, rep, Type.BYTE_ARRAY, logicalType=LogicalType(STRING=StringType()),
                      converted_type=ConvertedType.UTF8)
@@ -288,6 +295,11 @@ def compatible(planned: FieldType, found: FieldType, nested: bool = False) -> bo
         return compatible(planned.values_type, found.values_type, nested)
     if planned.kind in ("int", "uint") and planned.nullable and found.kind == "float" and not nested:
         return True                    # pandas' float64 + NaN for an optional integer column
+    if planned.kind == found.kind == "str" and JSON_EXTENSION in (planned.extension, found.extension) and \
+            {planned.extension, found.extension} <= {JSON_EXTENSION, ()}:
+        return True                    # JSON is text: str values append to a JSON column and back
+    if planned.kind == "time" and found.kind == "duration" and not nested:
+        return True                    # pandas' timedelta64 for TIME(NANOS); each value checked as a time of day
     if planned.kind != found.kind or planned.extension != found.extension:  # period[D] is not period[M]
         return False
     if planned.kind in ("str", "bytes"):
