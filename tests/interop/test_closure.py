@@ -67,12 +67,6 @@ _open(["list_columns.parquet", "null_list.parquet", "old_list_structure.parquet"
 _open(["unknown-logical-type.parquet"], _ALL, "a BYTE_ARRAY with an unknown logical type: fastpq's leaf has none")
 _open(["nonnullable.impala.parquet", "repeated_primitive_no_list.parquet"], _ALL, _LEGACY_LIST)
 _open(["nested_structs.rust.parquet"], _ALL, "object column of datetimes inside a struct / year 52951 dates")
-_DUCK = [f"duckdb_codec_{c}.parquet" for c in ("brotli", "gzip", "lz4_raw", "uncompressed")] + \
-    ["duckdb_types_v1_snappy.parquet", "pyarrow_types_dict_v2_zstd.parquet", "pyarrow_types_plain_v1_snappy.parquet"]
-_DUCKDB = [f for f in _DUCK if f.startswith("duckdb_")]
-_open(_DUCKDB, _ALL, "INTERVAL column: no write path for an append")
-_open(["duckdb_empty_0rows.parquet"], [None, "numpy_nullable"], "INTERVAL column: no write path")
-_open(["duckdb_empty_0rows.parquet"], ["pyarrow"], "arrow.json extension dtype: written back as a plain str column")
 _open(["polars_nested_zstd.parquet", "pyarrow_nested_v1_snappy.parquet", "pyarrow_nested_v2_uncompressed.parquet"],
       ["pyarrow"], "fixed_size_list dtype is written as a list: a dataset's later parts would disagree with the "
       "first (dataset appends plan from metadata without ARROW:schema)")

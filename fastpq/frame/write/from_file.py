@@ -83,8 +83,8 @@ def _node_type(node: SchemaNode, info) -> FieldType:
         return FieldType(kind, nullable, bits=bits)
     if p == Type.BYTE_ARRAY:
         return FieldType("bytes", nullable)
-    if p == Type.FIXED_LEN_BYTE_ARRAY and lg.kind is None:
-        return FieldType("fixed_bytes", nullable, width=node.type_length)
+    if p == Type.FIXED_LEN_BYTE_ARRAY and (lg.kind is None or lg.kind == "interval" and node.type_length == 12):
+        return FieldType("fixed_bytes", nullable, width=node.type_length, interval=lg.kind == "interval")
     raise ValueError(f"cannot append to column {'.'.join(node.path)!r}: unsupported type {node.logical or p}")
 
 

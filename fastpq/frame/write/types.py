@@ -90,6 +90,7 @@ class FieldType:
     physical: int | None = None    # decimal: the stored physical Type (None: by precision)
     extension: tuple = ()          # (name, metadata): an Arrow extension type over this storage
     index_type: tuple = ()         # category from an Arrow dictionary dtype: (bits, signed) of its indices
+    interval: bool = False         # fixed_bytes(12): the file's INTERVAL annotation, kept when appending
 
     def with_nullable(self, nullable: bool) -> "FieldType":
         return replace(self, nullable=nullable)
@@ -206,7 +207,8 @@ def _leaf_element(name: str, ft: FieldType, rep: int) -> SchemaElement:
     if k == "uuid":
         return _leaf(name, rep, Type.FIXED_LEN_BYTE_ARRAY, type_length=16, logicalType=LogicalType(UUID=UUIDType()))
     if k == "fixed_bytes":
-        return _leaf(name, rep, Type.FIXED_LEN_BYTE_ARRAY, type_length=ft.width)
+        return _leaf(name, rep, Type.FIXED_LEN_BYTE_ARRAY, type_length=ft.width,
+                     converted_type=ConvertedType.INTERVAL if ft.interval else None)
     if k == "null":
         return _leaf(name, rep, Type.INT32, logicalType=LogicalType(UNKNOWN=NullType()))
     raise ValueError(f"no Parquet type for {ft.kind!r}")
@@ -316,4 +318,4 @@ def compatible(planned: FieldType, found: FieldType, nested: bool = False) -> bo
         return planned.tz == found.tz
     if nested and planned.kind == "timestamp":
         return (planned.unit, planned.tz is None) == (found.unit, found.tz is None)
-    return replace(planned, nullable=True) == replace(found, nullable=True)
+    return replace(planned, nullable=True, interval=False) == replace(found, nullable=True, interval=False)
