@@ -45,7 +45,8 @@ def _decoded_bytes(path: Path) -> int:
 
 FILES = _files()
 
-_LEGACY_LIST = "legacy list / map layout (names or repetition) fastpq's writer cannot reproduce for an append"
+_LEGACY_LIST = ("legacy list / map layout (a repeated field without a LIST group, two-level lists, a map "
+                "without values or with optional keys) fastpq's writer cannot reproduce for an append")
 _INT96 = ("INT96 values beyond datetime64[ns]'s range: fastpq writes INT96 through int64 nanoseconds, "
           "so it refuses them (nothing written)")
 _DATE_FAR = "dates beyond datetime64's range read as datetime64[ms] / date32 and do not come back alike"
@@ -61,11 +62,11 @@ def _open(names, backends, reason):
 
 
 _ALL = BACKENDS
-_open(["list_columns.parquet", "null_list.parquet", "old_list_structure.parquet",
-       "pyarrow_nested_legacy_names.parquet", "nullable.impala.parquet", "map_no_value.parquet",
-       "incorrect_map_schema.parquet", "repeated_no_annotation.parquet"], _ALL, _LEGACY_LIST)
+_open(["old_list_structure.parquet", "map_no_value.parquet", "incorrect_map_schema.parquet",
+       "repeated_no_annotation.parquet"], _ALL, _LEGACY_LIST)
+_open(["pyarrow_nested_legacy_names.parquet"], ["pyarrow"], "fixed_size_list dtype is written as a list")
 _open(["unknown-logical-type.parquet"], _ALL, "a BYTE_ARRAY with an unknown logical type: fastpq's leaf has none")
-_open(["nonnullable.impala.parquet", "repeated_primitive_no_list.parquet"], _ALL, _LEGACY_LIST)
+_open(["repeated_primitive_no_list.parquet"], _ALL, _LEGACY_LIST)
 _open(["nested_structs.rust.parquet"], _ALL, "object column of datetimes inside a struct / year 52951 dates")
 _open(["polars_nested_zstd.parquet", "pyarrow_nested_v1_snappy.parquet", "pyarrow_nested_v2_uncompressed.parquet"],
       ["pyarrow"], "fixed_size_list dtype is written as a list: a dataset's later parts would disagree with the "

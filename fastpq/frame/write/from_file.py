@@ -92,12 +92,14 @@ def _group_type(node: SchemaNode, nullable: bool) -> FieldType:
     if node.logical.kind == "list" and len(node.children) == 1 and node.children[0].repeated:
         inner = node.children[0]
         element = inner.children[0] if len(inner.children) == 1 else inner
-        return FieldType("list", nullable, children=(("element", _node_type(element, None)),))
+        return FieldType("list", nullable, children=((element.name, _node_type(element, None)),),
+                         layout=() if inner.name == "list" else (inner.name,))
     if node.logical.kind == "map" and len(node.children) == 1:
         kv = node.children[0]
         key, value = kv.children
-        return FieldType("map", nullable, children=(("key", _node_type(key, None)),
-                                                    ("value", _node_type(value, None))))
+        return FieldType("map", nullable, children=((key.name, _node_type(key, None)),
+                                                    (value.name, _node_type(value, None))),
+                         layout=() if kv.name == "key_value" else (kv.name,))
     return FieldType("struct", nullable, children=tuple((c.name, _node_type(c, None)) for c in node.children))
 
 

@@ -91,6 +91,7 @@ class FieldType:
     extension: tuple = ()          # (name, metadata): an Arrow extension type over this storage
     index_type: tuple = ()         # category from an Arrow dictionary dtype: (bits, signed) of its indices
     interval: bool = False         # fixed_bytes(12): the file's INTERVAL annotation, kept when appending
+    layout: tuple = ()             # list / map: the file's repeated group name when not 'list' / 'key_value'
 
     def with_nullable(self, nullable: bool) -> "FieldType":
         return replace(self, nullable=nullable)
@@ -229,16 +230,16 @@ def schema_elements(name: str, ft: FieldType) -> list:
     if ft.kind == "category":
         return schema_elements(name, ft.children[0][1].with_nullable(ft.nullable))
     if ft.kind == "list":
-        (_, element), = ft.children
-        inner = SchemaElement(name="list", repetition_type=REPEATED, num_children=1)
+        (element_name, element), = ft.children        # 'element', or the file's own name ('item', 'array')
+        inner = SchemaElement(name=ft.layout[0] if ft.layout else "list", repetition_type=REPEATED, num_children=1)
         return [SchemaElement(name=name, repetition_type=rep, num_children=1, converted_type=ConvertedType.LIST,
-                              logicalType=LogicalType(LIST=ListType())), inner] + schema_elements("element", element)
+                              logicalType=LogicalType(LIST=ListType())), inner] + schema_elements(element_name, element)
     if ft.kind == "map":
-        (_, key), (_, value) = ft.children
+        (key_name, key), (value_name, value) = ft.children
         head = SchemaElement(name=name, repetition_type=rep, num_children=1, converted_type=ConvertedType.MAP,
                              logicalType=LogicalType(MAP=MapType()))
-        kv = SchemaElement(name="key_value", repetition_type=REPEATED, num_children=2)
-        return [head, kv] + schema_elements("key", key.with_nullable(False)) + schema_elements("value", value)
+        kv = SchemaElement(name=ft.layout[0] if ft.layout else "key_value", repetition_type=REPEATED, num_children=2)
+        return [head, kv] + schema_elements(key_name, key.with_nullable(False)) + schema_elements(value_name, value)
     if ft.kind == "struct":
         out = [SchemaElement(name=name, repetition_type=rep, num_children=len(ft.children))]
         for child_name, child in ft.children:
