@@ -8,9 +8,11 @@ import decimal
 import hashlib
 import math
 import os
+import shutil
 import random
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -172,12 +174,23 @@ def test_duration_from_arrow_schema(tmp_path):
     assert pq.read_table(path).equals(table) and pq.ParquetFile(path).num_row_groups == 2
 
 
+def test_legacy_list_names_kept(tmp_path):
+    """A legacy list layout ('list.item') is written back with the file's names."""
+    path = str(tmp_path / "f.parquet")
+    table = pa.table({"l": pa.array([[1], None, [2]] * 4)})
+    pq.write_table(table, path, row_group_size=3, use_compliant_nested_type=False)
+    fastpq.compact(path, row_group_size=10)
+    assert pq.ParquetFile(path).schema.column(0).path == "l.list.item"
+    assert pq.read_table(path).equals(table) and pq.ParquetFile(path).num_row_groups == 2
+
+
 def test_refused_without_change(tmp_path):
     """Columns fastpq cannot write back as they are stored: refused, the file untouched."""
+    source = Path(__file__).resolve().parents[3] / "shared/corpus/parquet-testing/data/old_list_structure.parquet"
+    if not source.is_file():
+        pytest.skip("shared corpus absent")
     path = str(tmp_path / "f.parquet")
-    # a legacy list layout ('list.item'); durations, refused here before, are taken from ARROW:schema now
-    pq.write_table(pa.table({"l": pa.array([[1], None, [2]] * 4)}), path, row_group_size=3,
-                   use_compliant_nested_type=False)
+    shutil.copyfile(source, path)                     # a two-level list ('a.array.array', repeated INT32)
     sha = _sha(path)
     with pytest.raises(fastpq.ParquetError):
         fastpq.compact(path, row_group_size=10)

@@ -236,8 +236,9 @@ def test_required_and_optional_columns(tmp_path):
     fastpq.write(path, df, nullable={"i": True, "f": False})
     schema = pq.ParquetFile(path).schema_arrow
     assert schema.field("i").nullable and not schema.field("f").nullable
-    with pytest.raises(ValueError, match="REQUIRED"):
-        fastpq.write(path, pd.DataFrame({"f": [1.0, np.nan]}), nullable={"f": False})
+    fastpq.write(path, pd.DataFrame({"f": [1.0, np.nan]}), nullable={"f": False})   # REQUIRED: NaN is a value
+    column = pq.read_table(path).column("f")
+    assert column.null_count == 0 and np.isnan(column.to_numpy()[1])
 
 
 def test_timestamps_keep_exact_values_in_every_unit(tmp_path):

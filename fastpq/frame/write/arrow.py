@@ -22,7 +22,7 @@ import pandas as pd
 
 from .exact import exact_numbers, refuse, rescale
 from .shred import LeafShred, enter_field
-from .types import NESTED, FieldType, timestamp_type
+from .types import JSON_EXTENSION, NESTED, FieldType, timestamp_type
 
 
 def _pa():
@@ -60,6 +60,8 @@ def arrow_field_type(t, name, times: str) -> FieldType | None:
         return FieldType("null")
     if getattr(t, "extension_name", None) == "arrow.uuid":
         return FieldType("uuid")
+    if getattr(t, "extension_name", None) == "arrow.json":
+        return FieldType("str", extension=JSON_EXTENSION)
     if pt.is_dictionary(t):
         values = arrow_field_type(t.value_type, f"{name}.categories", times)
         return None if values is None or values.kind in NESTED else FieldType(
@@ -188,6 +190,8 @@ def arrow_values(s: pd.Series, ft: FieldType, name):
         if valid.all():
             return exact_numbers(values, ft, name), None
         return exact_numbers(values[valid], ft, name), valid
+    if k == "uuid" and getattr(t, "extension_name", None) == "arrow.uuid":
+        return _uuid_bytes(arrow_array(s))
     if (k == "date" and pa.types.is_date(t)) or (k == "time" and pa.types.is_time(t)):
         arr = arrow_array(s)
         valid = validity(arr)
@@ -198,6 +202,17 @@ def arrow_values(s: pd.Series, ft: FieldType, name):
         stored = rescale(ints, t.unit, ft.unit or "us", ft, name)
         return (stored.astype(np.int32) if ft.unit == "ms" else stored), valid
     return None
+
+
+def _uuid_bytes(arr):
+    """((n, 16) uint8 of the valid UUIDs, validity or None) from an arrow.uuid array's storage."""
+    valid = validity(arr)
+    storage = arr.storage
+    if len(storage) == 0:
+        return np.zeros((0, 16), np.uint8), valid
+    raw = np.frombuffer(storage.buffers()[1], np.uint8)
+    raw = raw[storage.offset * 16:(storage.offset + len(storage)) * 16].reshape(-1, 16)
+    return (raw if valid is None else raw[valid]), valid
 
 
 def _days(ints, t, ft, name) -> np.ndarray:

@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ...errors import SchemaMismatchError
@@ -87,11 +88,20 @@ def _check_append(col, s, found) -> None:
         raise SchemaMismatchError(
             f"column {col.field_name!r}: the file has {'an ordered' if col.ft.ordered else 'an unordered'} "
             f"categorical, the DataFrame has dtype {s.dtype} (ordered={bool(found.ordered)})")
-    if not col.ft.nullable:
+    if not col.ft.nullable and not _nan_is_value(col, s):
         nulls = int(s.isna().sum())
         if nulls:
             raise SchemaMismatchError(f"column {col.field_name!r}: the file has {col.ft.describe()} "
                                       f"(REQUIRED: no nulls), the DataFrame has dtype {s.dtype} with {nulls} nulls")
+
+
+def _nan_is_value(col, s) -> bool:
+    """A numpy or pandas Float column written to a REQUIRED float leaf: its NaN (which pandas'
+    Float dtypes hold as NA) are values, stored as the float NaN, as the numpy backends read them."""
+    if col.ft.kind != "float":
+        return False
+    dtype = s.dtype
+    return (isinstance(dtype, np.dtype) and dtype.kind == "f") or isinstance(dtype, (pd.Float32Dtype, pd.Float64Dtype))
 
 
 def _check_index(df: pd.DataFrame, plan) -> None:

@@ -19,7 +19,7 @@ from ..._thrift import Type
 from ...format.schema import Schema, SchemaNode
 from .plan import PlannedColumn, WritePlan
 from ..pandas_meta import ColumnInfo, PandasMetadata, RangeIndexInfo
-from .types import FieldType, compatible, decimal_physical
+from .types import JSON_EXTENSION, FieldType, compatible, decimal_physical
 from .extension_types import extension_field_type
 
 
@@ -53,7 +53,7 @@ def _node_type(node: SchemaNode, info) -> FieldType:
     p = node.physical_type
     numpy_type = info.numpy_type if info is not None else None
     if lg.kind == "string" or lg.kind in ("enum", "json"):
-        return FieldType("str", nullable, large=numpy_type == "str")
+        return FieldType("str", nullable, large=numpy_type == "str", extension=JSON_EXTENSION if lg.kind == "json" else ())
     if lg.kind == "timestamp":
         unit = _unit_of(numpy_type) if numpy_type and numpy_type.startswith("datetime64") else None
         tz = (info.timezone if info is not None and info.timezone else "UTC") if lg.utc else None
@@ -83,8 +83,8 @@ def _node_type(node: SchemaNode, info) -> FieldType:
         return FieldType(kind, nullable, bits=bits)
     if p == Type.BYTE_ARRAY:
         return FieldType("bytes", nullable)
-    if p == Type.FIXED_LEN_BYTE_ARRAY and lg.kind is None:
-        return FieldType("fixed_bytes", nullable, width=node.type_length)
+    if p == Type.FIXED_LEN_BYTE_ARRAY and (lg.kind is None or lg.kind == "interval" and node.type_length == 12):
+        return FieldType("fixed_bytes", nullable, width=node.type_length, interval=lg.kind == "interval")
     raise ValueError(f"cannot append to column {'.'.join(node.path)!r}: unsupported type {node.logical or p}")
 
 
@@ -92,12 +92,14 @@ def _group_type(node: SchemaNode, nullable: bool) -> FieldType:
     if node.logical.kind == "list" and len(node.children) == 1 and node.children[0].repeated:
         inner = node.children[0]
         element = inner.children[0] if len(inner.children) == 1 else inner
-        return FieldType("list", nullable, children=(("element", _node_type(element, None)),))
+        return FieldType("list", nullable, children=((element.name, _node_type(element, None)),),
+                         layout=() if inner.name == "list" else (inner.name,))
     if node.logical.kind == "map" and len(node.children) == 1:
         kv = node.children[0]
         key, value = kv.children
-        return FieldType("map", nullable, children=(("key", _node_type(key, None)),
-                                                    ("value", _node_type(value, None))))
+        return FieldType("map", nullable, children=((key.name, _node_type(key, None)),
+                                                    (value.name, _node_type(value, None))),
+                         layout=() if kv.name == "key_value" else (kv.name,))
     return FieldType("struct", nullable, children=tuple((c.name, _node_type(c, None)) for c in node.children))
 
 

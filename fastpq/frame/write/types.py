@@ -45,6 +45,7 @@ from ..._thrift import (
     FieldRepetitionType,
     Float16Type,
     IntType,
+    JsonType,
     ListType,
     LogicalType,
     MapType,
@@ -89,6 +90,8 @@ class FieldType:
     physical: int | None = None    # decimal: the stored physical Type (None: by precision)
     extension: tuple = ()          # (name, metadata): an Arrow extension type over this storage
     index_type: tuple = ()         # category from an Arrow dictionary dtype: (bits, signed) of its indices
+    interval: bool = False         # fixed_bytes(12): the file's INTERVAL annotation, kept when appending
+    layout: tuple = ()             # list / map: the file's repeated group name when not 'list' / 'key_value'
 
     def with_nullable(self, nullable: bool) -> "FieldType":
         return replace(self, nullable=nullable)
@@ -153,6 +156,9 @@ _INT_CONVERTED = {(8, True): ConvertedType.INT_8, (16, True): ConvertedType.INT_
                   (32, False): ConvertedType.UINT_32, (64, False): ConvertedType.UINT_64}
 
 
+JSON_EXTENSION = ("arrow.json", "")   # a str leaf annotated JSON (Arrow's arrow.json extension over utf8)
+
+
 def _leaf(name, rep, ptype, **kw) -> SchemaElement:
     return SchemaElement(name=name, repetition_type=rep, type=ptype, **kw)
 
@@ -174,6 +180,9 @@ def _leaf_element(name: str, ft: FieldType, rep: int) -> SchemaElement:
         return _leaf(name, rep, Type.FLOAT if ft.bits == 32 else Type.DOUBLE)
     if k == "bool":
         return _leaf(name, rep, Type.BOOLEAN)
+    if k == "str" and ft.extension == JSON_EXTENSION:
+        return _leaf(name, rep, Type.BYTE_ARRAY, logicalType=LogicalType(JSON=JsonType()),
+                     converted_type=ConvertedType.JSON)
     if k == "str":
         return _leaf(name, rep, Type.BYTE_ARRAY, logicalType=LogicalType(STRING=StringType()),
                      converted_type=ConvertedType.UTF8)
@@ -199,7 +208,8 @@ def _leaf_element(name: str, ft: FieldType, rep: int) -> SchemaElement:
     if k == "uuid":
         return _leaf(name, rep, Type.FIXED_LEN_BYTE_ARRAY, type_length=16, logicalType=LogicalType(UUID=UUIDType()))
     if k == "fixed_bytes":
-        return _leaf(name, rep, Type.FIXED_LEN_BYTE_ARRAY, type_length=ft.width)
+        return _leaf(name, rep, Type.FIXED_LEN_BYTE_ARRAY, type_length=ft.width,
+                     converted_type=ConvertedType.INTERVAL if ft.interval else None)
     if k == "null":
         return _leaf(name, rep, Type.INT32, logicalType=LogicalType(UNKNOWN=NullType()))
     raise ValueError(f"no Parquet type for {ft.kind!r}")
@@ -220,16 +230,16 @@ def schema_elements(name: str, ft: FieldType) -> list:
     if ft.kind == "category":
         return schema_elements(name, ft.children[0][1].with_nullable(ft.nullable))
     if ft.kind == "list":
-        (_, element), = ft.children
-        inner = SchemaElement(name="list", repetition_type=REPEATED, num_children=1)
+        (element_name, element), = ft.children        # 'element', or the file's own name ('item', 'array')
+        inner = SchemaElement(name=ft.layout[0] if ft.layout else "list", repetition_type=REPEATED, num_children=1)
         return [SchemaElement(name=name, repetition_type=rep, num_children=1, converted_type=ConvertedType.LIST,
-                              logicalType=LogicalType(LIST=ListType())), inner] + schema_elements("element", element)
+                              logicalType=LogicalType(LIST=ListType())), inner] + schema_elements(element_name, element)
     if ft.kind == "map":
-        (_, key), (_, value) = ft.children
+        (key_name, key), (value_name, value) = ft.children
         head = SchemaElement(name=name, repetition_type=rep, num_children=1, converted_type=ConvertedType.MAP,
                              logicalType=LogicalType(MAP=MapType()))
-        kv = SchemaElement(name="key_value", repetition_type=REPEATED, num_children=2)
-        return [head, kv] + schema_elements("key", key.with_nullable(False)) + schema_elements("value", value)
+        kv = SchemaElement(name=ft.layout[0] if ft.layout else "key_value", repetition_type=REPEATED, num_children=2)
+        return [head, kv] + schema_elements(key_name, key.with_nullable(False)) + schema_elements(value_name, value)
     if ft.kind == "struct":
         out = [SchemaElement(name=name, repetition_type=rep, num_children=len(ft.children))]
         for child_name, child in ft.children:
@@ -288,6 +298,11 @@ def compatible(planned: FieldType, found: FieldType, nested: bool = False) -> bo
         return compatible(planned.values_type, found.values_type, nested)
     if planned.kind in ("int", "uint") and planned.nullable and found.kind == "float" and not nested:
         return True                    # pandas' float64 + NaN for an optional integer column
+    if planned.kind == found.kind == "str" and JSON_EXTENSION in (planned.extension, found.extension) and \
+            {planned.extension, found.extension} <= {JSON_EXTENSION, ()}:
+        return True                    # JSON is text: str values append to a JSON column and back
+    if planned.kind == "time" and found.kind == "duration" and not nested:
+        return True                    # pandas' timedelta64 for TIME(NANOS); each value checked as a time of day
     if planned.kind != found.kind or planned.extension != found.extension:  # period[D] is not period[M]
         return False
     if planned.kind in ("str", "bytes"):
@@ -304,4 +319,4 @@ def compatible(planned: FieldType, found: FieldType, nested: bool = False) -> bo
         return planned.tz == found.tz
     if nested and planned.kind == "timestamp":
         return (planned.unit, planned.tz is None) == (found.unit, found.tz is None)
-    return replace(planned, nullable=True) == replace(found, nullable=True)
+    return replace(planned, nullable=True, interval=False) == replace(found, nullable=True, interval=False)
