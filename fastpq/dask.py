@@ -160,14 +160,26 @@ def _footer(fs, task):
 
 
 def _conform(df: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
-    """Give ``df`` the dtypes of ``meta`` where they differ only by nulls (int -> float ...)."""
+    """Give ``df`` the dtypes of ``meta`` where its values decided another (int -> float or
+    Int64, dates -> datetime64[s], times -> timedelta64[ns], INT96 ns -> us ...): exact, since
+    meta's dtype holds every planned value (``_meta``)."""
     for i, (have, want) in enumerate(zip(df.dtypes, meta.dtypes)):
         if have != want and not isinstance(want, pd.CategoricalDtype):
+            col = df.iloc[:, i]
+            if have == object and isinstance(want, np.dtype) and want.kind == "m":
+                col = col.map(_as_timedelta)
             try:
-                df.isetitem(i, df.iloc[:, i].astype(want))
+                df.isetitem(i, col.astype(want))
             except (TypeError, ValueError):
                 pass
     return df
+
+
+def _as_timedelta(v):
+    """A TIME value (datetime.time, or already a Timedelta) as a Timedelta since midnight."""
+    if hasattr(v, "hour") and not isinstance(v, pd.Timedelta):
+        return pd.Timedelta(hours=v.hour, minutes=v.minute, seconds=v.second, microseconds=v.microsecond)
+    return v
 
 
 def read_parquet(path, columns=None, filters=None, index=None, split_row_groups="infer", storage_options=None,
@@ -201,7 +213,7 @@ def read_parquet(path, columns=None, filters=None, index=None, split_row_groups=
     options = dict(index=index, categories=categories, dtype_backend=dtype_backend,
                    verify_checksums=verify_checksums)
     tables: dict = {}   # file -> ChunkTable: one footer scan per file for meta, divisions and tasks
-    meta = _meta(ds, plan, options, tables)
+    meta = _meta(ds, plan, options, tables, filtered=filters is not None)
     if columns is not None:
         data, parts, order = ds._select(columns, plan.fields)
         plan = dataclasses.replace(plan, data=data, partitions=parts, order=order)
@@ -255,49 +267,33 @@ def _group(pieces: list, split) -> list:
     return out
 
 
-def _meta(ds, plan, options, tables) -> pd.DataFrame:
-    """Zero rows with the dtypes every partition is given: ints / bools that may hold nulls widened."""
+def _meta(ds, plan, options, tables, filtered=False) -> pd.DataFrame:
+    """Zero rows with the dtypes ``fastpq.read_parquet`` gives the planned rows, which every
+    partition is conformed to (docs/datasets.md, "dask"). Where pandas' dtype depends on the
+    values (an int / bool column with nulls, a DATE beyond datetime.date, a TIME(NANOS) with
+    sub-microsecond values, INT96's unit) statistics decide; what they cannot decide is read:
+    those columns alone, once, on the client."""
+    from .dataset.value_dtypes import READ, by_statistics
+
     meta = ds.empty(plan, **options)
-    if options.get("dtype_backend") is not None:
-        return meta
     files = sorted({p.file for p in plan.pieces})
+    probe = []
     for pos, name in enumerate(plan.order):
         if name not in plan.data:
             continue
-        dtype = meta.dtypes.iloc[pos]
-        if not (isinstance(dtype, np.dtype) and dtype.kind in "iub"):
-            continue
-        if _may_hold_nulls(ds, files, name, tables):
-            meta.isetitem(pos, meta.iloc[:, pos].astype("float64" if dtype.kind in "iu" else object))
+        verdict = by_statistics(ds, files, name, meta.dtypes.iloc[pos], options.get("dtype_backend"), tables)
+        if verdict is READ:
+            probe.append(name)
+        elif verdict is not None:
+            meta.isetitem(pos, meta.iloc[:, pos].astype(verdict))
+    if probe and plan.pieces:
+        sub = dataclasses.replace(plan, data=probe, partitions=[], order=probe)
+        parts = ds._read_pieces(sub, plan.pieces, ds._threads, False, options,
+                                frame=len(plan.pieces) == 1 and not filtered)
+        read = ds._combine(sub, parts, options.get("dtype_backend"), filtered=filtered, options=options)
+        for k, name in enumerate(probe):
+            meta.isetitem(plan.order.index(name), meta.iloc[:, plan.order.index(name)].astype(read.dtypes.iloc[k]))
     return meta
-
-
-def _may_hold_nulls(ds, files, name, tables) -> bool:
-    """Whether any row group of ``files`` may hold a null in column ``name`` (statistics; a
-    file without the column holds only nulls)."""
-    from .dataset.footers import ChunkTable
-
-    for i in files:
-        pf = ds.file(i)
-        if not pf.num_rows:
-            continue   # no rows, no nulls
-        if name not in pf.schema.names:
-            return True
-        node = pf.schema.field(name)
-        if not node.optional:
-            continue
-        table = tables[i] if i in tables else tables.setdefault(i, ChunkTable(pf))
-        free = table.null_free(node.column_index)
-        if free is not None:
-            if free:
-                continue
-            return True
-        for k in range(pf.num_row_groups):
-            found = table.statistics(k, node.column_index)
-            stats = found[0] if found else None
-            if stats is None or stats.null_count is None or stats.null_count > 0:
-                return True
-    return False
 
 
 def _divisions(ds, plan, pieces, meta, index, tables):

@@ -140,25 +140,13 @@ def _readable():
     return out
 
 
-# Left: dask's meta comes from ParquetDataset.empty (zero pieces), which does not apply what a read
-# of data applies (pandas metadata's nullable dtypes, time as timedelta, far dates as datetime64[s],
-# INT96's unit). Listed so each one is seen when fixed (strict).
-META_GAPS = {
-    "pyarrow_dates_far_from_1970.parquet": "date as object, not datetime64[s]",
-    "pyarrow_int96_timestamps.parquet": "INT96 meta in ns, data in us",
-    "pyarrow_types_dict_v2_zstd.parquet": "Int64/UInt64 of pandas metadata as float64, time as object",
-    "pyarrow_types_plain_v1_snappy.parquet": "Int64/UInt64 of pandas metadata as float64, time as object",
-}
-
-
 def _kinds(dtypes) -> dict:
     """dtypes with a categorical's categories left out: dask's meta has them unknown (empty) by design."""
     return {c: ("category", t.ordered) if isinstance(t, pd.CategoricalDtype) else t for c, t in dtypes.items()}
 
 
 @pytest.mark.parametrize("convert_string", [None, True, False])
-@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(reason=META_GAPS[p.name], strict=True))
-                                  if p.name in META_GAPS else p for p in _readable()], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _readable(), ids=lambda p: p.name)
 def test_dtypes_meta_equal_computed_equal_fastpq(path, convert_string):
     want = fastpq.read_parquet(path).dtypes
     with dask.config.set({"dataframe.convert-string": convert_string, "scheduler": "sync"}):

@@ -120,6 +120,7 @@ def concat_column(pieces: list, lengths: list):
         return np.concatenate(present)
     base = next((d for d in dtypes if not (isinstance(d, np.dtype) and d == object)), dtypes[0])
     series = [pd.Series(p if p is not None else null_column(base, n), copy=False) for p, n in zip(pieces, lengths)]
+    series = _aligned(series)
     non_empty = [s for s in series if len(s)] or series[:1]
     out = pd.concat(non_empty, ignore_index=True) if len(non_empty) > 1 else non_empty[0]
     return out.to_numpy() if isinstance(out.dtype, np.dtype) else out.array
@@ -127,6 +128,49 @@ def concat_column(pieces: list, lengths: list):
 
 def _dtype(p):
     return p.dtype
+
+
+def _aligned(series: list) -> list:
+    """Parts whose values decided different dtypes, given the one dtype that holds them all
+    exactly: ints widened to float64 (|v| <= 2**53) beside a nullable Int: that Int; datetime64
+    of different units: the finest that holds every value (pyarrow's finer unit; INT96 beyond
+    datetime64[ns]: coarser), refused (PrecisionError) where none does."""
+    from ...errors import PrecisionError
+
+    masked = next((s.dtype for s in series if isinstance(s.dtype, pd.api.extensions.ExtensionDtype)
+                   and s.dtype.kind in "iu" and hasattr(s.array, "_mask")), None)
+    if masked is not None:
+        try:
+            return [s.astype(masked) if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu" else s for s in series]
+        except (TypeError, ValueError):   # true fractions beside it: pandas' concat decides
+            return series
+    units = {_unit(s.dtype) for s in series} - {None}
+    if len(units) < 2:
+        return series
+    for unit in sorted(units, key=["ns", "us", "ms", "s"].index):   # the finest that holds them all
+        try:
+            out = [s.astype(_with_unit(s.dtype, unit)) if _unit(s.dtype) else s for s in series]
+            if all(t.astype(s.dtype).equals(s) for s, t in zip(series, out)):
+                return out
+        except (ValueError, OverflowError):   # OutOfBoundsDatetime, ArrowInvalid
+            continue
+    raise PrecisionError(f"timestamps in {sorted(units)} across files: no one unit holds them all exactly")
+
+
+def _unit(dtype):
+    """The unit of a numpy or arrow timestamp dtype, else None."""
+    if isinstance(dtype, np.dtype):
+        return np.datetime_data(dtype)[0] if dtype.kind == "M" else None
+    t = getattr(dtype, "pyarrow_dtype", None)
+    return getattr(t, "unit", None) if getattr(t, "id", None) is not None and str(t).startswith("timestamp") else None
+
+
+def _with_unit(dtype, unit):
+    if isinstance(dtype, np.dtype):
+        return np.dtype(f"M8[{unit}]")
+    import pyarrow as pa
+
+    return pd.ArrowDtype(pa.timestamp(unit, dtype.pyarrow_dtype.tz))
 
 
 def unwrap(values):
