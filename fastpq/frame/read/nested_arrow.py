@@ -61,7 +61,7 @@ class _ArrowBuilder:
         if shape.optional is None or not d.has_nulls:  # a required leaf has no nulls of its own
             d = replace(d, has_nulls=False)
         plain = ColumnType(ctype.type, None, ctype.extension)
-        arr = _one_array(self.pa, to_arrow.decoded_to_arrow(d, plain, INT96_UNITS[d.int96_unit]))
+        arr = to_arrow.decoded_to_arrow(d, plain, INT96_UNITS[d.int96_unit]).combine_chunks()
         if ctype.dictionary is not None:
             arr = arr.dictionary_encode().cast(to_arrow.arrow_type(ctype))
         return arr
@@ -116,25 +116,6 @@ class _ArrowBuilder:
         item_field = self._field(value.node.name, value, items)
         return pa.MapArray.from_arrays(pa.array(_int32(self._offsets(shape))), keys, items,
                                        type=pa.map_(key_field, item_field), mask=self._mask(shape))
-
-
-def _one_array(pa, chunked):
-    """One Array of a leaf's chunks (a list's child is one array). Byte arrays beyond 2 GiB
-    cannot be one ``string`` / ``binary`` array (int32 offsets): they are widened to
-    large_string / large_binary, the values unchanged (docs/dtypes.md)."""
-    large = {pa.string(): pa.large_string(), pa.binary(): pa.large_binary()}
-    if chunked.type in large and _byte_size(chunked) > np.iinfo(np.int32).max:
-        chunked = chunked.cast(large[chunked.type])
-    return chunked.combine_chunks()
-
-
-def _byte_size(chunked) -> int:
-    """Bytes of a string/binary ChunkedArray's values (its chunks' data buffers)."""
-    total = 0
-    for chunk in chunked.chunks:
-        data = chunk.buffers()[2]
-        total += 0 if data is None else data.size
-    return total
 
 
 def _int32(offsets: np.ndarray) -> np.ndarray:
