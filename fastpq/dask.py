@@ -364,7 +364,7 @@ def _check_write_arguments(given: dict, extra: dict) -> dict:
     naming ``fastpq.dask.to_parquet``, the file writer's options checked by ``WriteOptions`` (the
     check every ParquetWriter makes). Returns the writer's options for every task."""
     from .api.paths import check_engine
-    from .file.options import WriteOptions
+    from .file.options import WriteOptions, as_int
 
     check_engine(extra.pop("engine", None), "fastpq.dask.to_parquet")
     for name, target in _DASK_SPELLINGS.items():
@@ -381,7 +381,7 @@ def _check_write_arguments(given: dict, extra: dict) -> dict:
     unknown = sorted(set(extra) - set(_WRITER_OPTIONS) - {"compute_kwargs"})
     if unknown:
         raise TypeError(f"fastpq.dask.to_parquet() got an unexpected keyword argument {unknown[0]!r}")
-    rgo = given["row_group_offsets"]
+    rgo = as_int(given["row_group_offsets"])   # numpy integers are ints, as for fastpq.write
     if rgo is not None and (isinstance(rgo, bool) or not isinstance(rgo, int) or rgo <= 0):
         raise ValueError(f"fastpq.dask.to_parquet(): row_group_offsets (row_group_size) must be a positive int "
                          f"(rows per row group), not {rgo!r}")

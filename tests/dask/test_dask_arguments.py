@@ -71,6 +71,7 @@ def _written(root) -> pd.DataFrame:
     (dict(index=True), dict(write_index=True)),
     (dict(index=False), dict(write_index=False)),
     (dict(row_group_size=2), dict(row_group_offsets=2)),
+    (dict(row_group_size=np.int64(2)), dict(row_group_offsets=2)),   # numpy ints are ints (issue 15.13)
     (dict(schema="infer", write_metadata_file=True, ignore_divisions=True, engine="pyarrow",
           compute_kwargs={"scheduler": "sync"}), {}),
     (dict(engine="fastparquet", compression="zstd", stats=False), dict(compression="zstd", stats=False)),
